@@ -1,0 +1,37 @@
+// Package graph declares the layers of gornn's recurrent text models and
+// builds them into Gorgonia expression graphs.
+//
+// A model is declared once: its layers register named parameters (PyTorch
+// state_dict names such as "rnn.weight_ih_l0") in a Params set, with PyTorch's
+// shapes, gate order and default initialisations. The same parameter values
+// are then bound into any number of graphs, one for each padded batch shape
+// [B, T] (and, later, one per worker), so that the parameter values are
+// shared while each graph keeps its own activations and gradients.
+//
+// Sequences inside a graph are time-major: a padded batch of B rows and T
+// steps with F features is a Seq of T nodes [B, F], or one node [T, B, F].
+// Each row carries its true length; recurrent layers follow the semantics of
+// PyTorch's packed sequences (a row's state stops changing after its last
+// real token, outputs at padded steps are zero, the final state is the state
+// at the true last token, and the backward direction of a bidirectional
+// layer starts at each row's own last token).
+//
+// The typical flow is
+//
+//	params := graph.NewParams(tensor.Float32, seed)
+//	emb, _ := graph.NewEmbedding(params, "embedding", vocabSize, 64, 0)
+//	rnn, _ := graph.NewRecurrent(params, "rnn", graph.RecurrentConfig{Cell: graph.LSTM, InputSize: 64, HiddenSize: 32})
+//	fc, _ := graph.NewLinear(params, "fc", 32, 4)
+//
+//	g := graph.New(params, batch, steps, true)
+//	x, _ := emb.Build(g)                      // [T, B, 64]
+//	out, _ := rnn.Build(g, x)                 // out.Outputs: T x [B, 32]
+//	logits, _ := fc.Build(g, graph.PoolLast(out))
+//	loss, _ := graph.CrossEntropy(g, logits, 4)
+//	_ = g.Compile(loss)
+//	_ = g.SetBatch(ids, lengths, labels)
+//	_ = g.Run()
+//
+// Every exported function returns errors instead of panicking; Gorgonia's
+// own panics are recovered at the API edge.
+package graph
