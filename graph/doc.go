@@ -16,21 +16,26 @@
 // at the true last token, and the backward direction of a bidirectional
 // layer starts at each row's own last token).
 //
-// The typical flow is
+// The typical flow (see Example) is
 //
-//	params := graph.NewParams(tensor.Float32, seed)
+//	params, _ := graph.NewParams(tensor.Float32, seed)
 //	emb, _ := graph.NewEmbedding(params, "embedding", vocabSize, 64, 0)
 //	rnn, _ := graph.NewRecurrent(params, "rnn", graph.RecurrentConfig{Cell: graph.LSTM, InputSize: 64, HiddenSize: 32})
-//	fc, _ := graph.NewLinear(params, "fc", 32, 4)
+//	fc, _ := graph.NewLinear(params, "fc", rnn.OutputWidth(), 4)
 //
-//	g := graph.New(params, batch, steps, true)
-//	x, _ := emb.Build(g)                      // [T, B, 64]
-//	out, _ := rnn.Build(g, x)                 // out.Outputs: T x [B, 32]
-//	logits, _ := fc.Build(g, graph.PoolLast(out))
-//	loss, _ := graph.CrossEntropy(g, logits, 4)
+//	g, _ := graph.New(params, batch, steps, true)
+//	x, _ := emb.Build(g)                        // T steps [B, 64]
+//	out, _ := rnn.Build(g, x, nil)              // T steps [B, 32], final states
+//	pooled, _ := graph.Pool(g, out, graph.Last) // [B, 32]
+//	logits, _ := fc.Build(g, pooled)            // [B, 4]
+//	loss, _ := graph.CrossEntropy(g, logits)
 //	_ = g.Compile(loss)
 //	_ = g.SetBatch(ids, lengths, labels)
-//	_ = g.Run()
+//	_ = g.Run() // forward, backward; gradients added to each Param.Grad
+//
+// How a recurrent layer is unrolled is an Unroller: Composed, the per-step
+// reference built from primitive Gorgonia ops, or a faster implementation
+// that follows the same semantics; models do not change with it.
 //
 // Every exported function returns errors instead of panicking; Gorgonia's
 // own panics are recovered at the API edge.

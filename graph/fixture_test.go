@@ -84,7 +84,7 @@ type modelSpec struct {
 	lengths    []int
 	tokens     []int
 	labels     []int
-	lossWeight func(name string) []float64
+	lossWeight func(name string, size int) []float64
 }
 
 func specOf(c fixtureCase, unroller Unroller) modelSpec {
@@ -99,7 +99,7 @@ func specOf(c fixtureCase, unroller Unroller) modelSpec {
 		},
 		vocab: c.VocabSize, classes: c.NumClasses,
 		lengths: c.Lengths, tokens: c.Tokens, labels: c.Labels,
-		lossWeight: func(name string) []float64 {
+		lossWeight: func(name string, _ int) []float64 {
 			w, ok := c.Weights[name]
 			if !ok {
 				panic("fixture has no weights " + name)
@@ -136,10 +136,10 @@ func (s modelSpec) build(t testing.TB, dtype tensor.Dtype, seed uint64, values m
 
 	whole, err := m.out.Outputs.Whole()
 	check(t, err)
-	terms := []*G.Node{weighted(g, whole, s.lossWeight("outputs"))}
-	terms = append(terms, weightedStates(g, m.out.Final.H, s.lossWeight("h_n"))...)
+	terms := []*G.Node{weighted(g, whole, s.lossWeight("outputs", whole.Shape().TotalSize()))}
+	terms = append(terms, weightedStates(g, m.out.Final.H, s.lossWeight("h_n", statesSize(m.out.Final.H)))...)
 	if m.out.Final.C != nil {
-		terms = append(terms, weightedStates(g, m.out.Final.C, s.lossWeight("c_n"))...)
+		terms = append(terms, weightedStates(g, m.out.Final.C, s.lossWeight("c_n", statesSize(m.out.Final.C)))...)
 	}
 	for _, name := range poolingOrder {
 		mode, err := ParsePooling(name)
@@ -149,7 +149,7 @@ func (s modelSpec) build(t testing.TB, dtype tensor.Dtype, seed uint64, values m
 		logits, err := fc.Build(g, pooled)
 		check(t, err)
 		m.logits[name] = logits
-		terms = append(terms, weighted(g, logits, s.lossWeight("logits_"+name)))
+		terms = append(terms, weighted(g, logits, s.lossWeight("logits_"+name, logits.Shape().TotalSize())))
 	}
 	m.ce, err = CrossEntropy(g, m.logits["last"])
 	check(t, err)
@@ -158,6 +158,7 @@ func (s modelSpec) build(t testing.TB, dtype tensor.Dtype, seed uint64, values m
 	embWhole, err := m.embedded.Whole()
 	check(t, err)
 	check(t, g.Compile(m.loss, embWhole))
+	g.SetRNG(NewRNG(seed))
 	check(t, g.SetBatch(s.tokens, s.lengths, s.labels))
 	return m
 }
@@ -168,6 +169,8 @@ func weighted(g *Graph, n *G.Node, w []float64) *G.Node {
 	c := G.NewTensor(g.ExprGraph, g.Dtype(), n.Dims(), G.WithShape(n.Shape().Clone()...), G.WithName(name), G.WithValue(denseFrom(g.Dtype(), n.Shape(), w)))
 	return G.Must(G.Sum(G.Must(G.HadamardProd(n, c))))
 }
+
+func statesSize(states []*G.Node) int { return len(states) * states[0].Shape().TotalSize() }
 
 // weightedStates applies the weights [L*D, B, H] to the state nodes [B, H].
 func weightedStates(g *Graph, states []*G.Node, w []float64) []*G.Node {

@@ -1,0 +1,152 @@
+package graph
+
+import (
+	"fmt"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// runLayer builds embedding -> recurrent into an inference graph over ids
+// [B, T] with the given lengths and initial states, runs it, and returns
+// the output values [T, B, F] and final states.
+func runLayer(t *testing.T, ps *Params, emb *Embedding, rnn *Recurrent, ids, lengths []int, initial [][]float64) (out []float64, h, c [][]float64) {
+	t.Helper()
+	batch := len(lengths)
+	g, err := New(ps, batch, len(ids)/batch, false)
+	check(t, err)
+	x, err := emb.Build(g)
+	check(t, err)
+	var states *States
+	if initial != nil {
+		hidden := rnn.Config.HiddenSize
+		states = &States{}
+		for i, v := range initial {
+			n := G.NewMatrix(g.ExprGraph, ps.Dtype(), G.WithShape(batch, hidden), G.WithName(fmt.Sprintf("initial_%d", i)),
+				G.WithValue(denseFrom(ps.Dtype(), tensor.Shape{batch, hidden}, v)))
+			if i == 0 {
+				states.H = append(states.H, n)
+			} else {
+				states.C = append(states.C, n)
+			}
+		}
+	}
+	res, err := rnn.Build(g, x, states)
+	check(t, err)
+	whole, err := res.Outputs.Whole()
+	check(t, err)
+	check(t, g.Compile(nil))
+	check(t, g.SetBatch(ids, lengths, nil))
+	check(t, g.Run())
+	for _, n := range res.Final.H {
+		h = append(h, nodeValues(t, n))
+	}
+	for _, n := range res.Final.C {
+		c = append(c, nodeValues(t, n))
+	}
+	return nodeValues(t, whole), h, c
+}
+
+// TestInitialStateContinues checks that running the second half of a
+// sequence from the final state of the first half gives the same outputs
+// and final state as running the whole sequence.
+func TestInitialStateContinues(t *testing.T) {
+	for _, cell := range []Cell{RNNTanh, LSTM, GRU} {
+		t.Run(cell.String(), func(t *testing.T) {
+			ps, err := NewParams(tensor.Float64, 5)
+			check(t, err)
+			emb, err := NewEmbedding(ps, "embedding", 7, 3, 0)
+			check(t, err)
+			rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: cell, InputSize: 3, HiddenSize: 4})
+			check(t, err)
+			full := []int{1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1}
+			first := []int{1, 2, 3, 6, 5, 4}
+			second := []int{4, 5, 6, 3, 2, 1}
+			all := []int{6, 6}
+			half := []int{3, 3}
+			wantOut, wantH, wantC := runLayer(t, ps, emb, rnn, full, all, nil)
+			_, h, c := runLayer(t, ps, emb, rnn, first, half, nil)
+			initial := append(h, c...)
+			gotOut, gotH, gotC := runLayer(t, ps, emb, rnn, second, half, initial)
+			compare(t, "outputs", gotOut, wantOut[len(wantOut)/2:])
+			compare(t, "h", gotH[0], wantH[0])
+			if cell == LSTM {
+				compare(t, "c", gotC[0], wantC[0])
+			}
+		})
+	}
+}
+
+// TestMergeModes checks that the Sum, Mul and Ave merges combine the same
+// two directions that Concat lays side by side.
+func TestMergeModes(t *testing.T) {
+	ids, lengths := []int{1, 2, 3, 4, 5, 0, 6, 0, 0}, []int{3, 2, 1}
+	results := map[Merge][]float64{}
+	for _, m := range []Merge{Concat, Sum, Mul, Ave} {
+		ps, err := NewParams(tensor.Float64, 9)
+		check(t, err)
+		emb, err := NewEmbedding(ps, "embedding", 7, 3, 0)
+		check(t, err)
+		rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: GRU, InputSize: 3, HiddenSize: 2, Bidirectional: true, Merge: m})
+		check(t, err)
+		results[m], _, _ = runLayer(t, ps, emb, rnn, ids, lengths, nil)
+	}
+	concat := results[Concat]
+	for m, combine := range map[Merge]func(a, b float64) float64{
+		Sum: func(a, b float64) float64 { return a + b },
+		Mul: func(a, b float64) float64 { return a * b },
+		Ave: func(a, b float64) float64 { return (a + b) / 2 },
+	} {
+		want := make([]float64, len(concat)/2)
+		for i := range want {
+			row, j := i/2, i%2
+			want[i] = combine(concat[row*4+j], concat[row*4+2+j])
+		}
+		compare(t, m.String(), results[m], want)
+	}
+}
+
+// TestDropoutIsSeeded checks that dropout masks come from the graph's RNG:
+// the same seed gives the same outputs, another seed others, and an
+// inference graph applies no dropout.
+func TestDropoutIsSeeded(t *testing.T) {
+	run := func(training bool, seed uint64) []float64 {
+		ps, err := NewParams(tensor.Float32, 1)
+		check(t, err)
+		emb, err := NewEmbedding(ps, "embedding", 7, 3, 0)
+		check(t, err)
+		rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: LSTM, InputSize: 3, HiddenSize: 8, NumLayers: 2, Dropout: 0.5})
+		check(t, err)
+		g, err := New(ps, 2, 3, training)
+		check(t, err)
+		x, err := emb.Build(g)
+		check(t, err)
+		out, err := rnn.Build(g, x, nil)
+		check(t, err)
+		whole, err := out.Outputs.Whole()
+		check(t, err)
+		check(t, g.Compile(nil))
+		g.SetRNG(NewRNG(seed))
+		check(t, g.SetBatch([]int{1, 2, 3, 4, 5, 6}, []int{3, 3}, nil))
+		check(t, g.Run())
+		return nodeValues(t, whole)
+	}
+	same := func(a, b []float64) bool {
+		for i := range a {
+			if a[i] != b[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if !same(run(true, 1), run(true, 1)) {
+		t.Error("same seed gave different dropout")
+	}
+	if same(run(true, 1), run(true, 2)) {
+		t.Error("different seeds gave the same dropout")
+	}
+	if !same(run(false, 1), run(false, 2)) {
+		t.Error("inference graph depends on the seed")
+	}
+}
