@@ -19,21 +19,23 @@ var layerBenchShapes = []struct{ batch, steps, embed, hidden int }{
 // over full-length rows: input x [T, B, E] (a learnable, so its gradient is
 // computed too), loss = sum of the outputs.
 func BenchmarkLSTMLayer(b *testing.B) {
-	for _, s := range layerBenchShapes {
-		b.Run(fmt.Sprintf("composed/B=%d,T=%d,E=%d,H=%d", s.batch, s.steps, s.embed, s.hidden), func(b *testing.B) {
-			benchLayer(b, Composed{}, LSTM, s.batch, s.steps, s.embed, s.hidden)
-		})
+	for _, impl := range []Impl{Composed, Fused} {
+		for _, s := range layerBenchShapes {
+			b.Run(fmt.Sprintf("%v/B=%d,T=%d,E=%d,H=%d", impl, s.batch, s.steps, s.embed, s.hidden), func(b *testing.B) {
+				benchLayer(b, impl, LSTM, s.batch, s.steps, s.embed, s.hidden)
+			})
+		}
 	}
 }
 
-func benchLayer(b *testing.B, unroller Unroller, cell Cell, batch, steps, embed, hidden int) {
+func benchLayer(b *testing.B, impl Impl, cell Cell, batch, steps, embed, hidden int) {
 	ps, err := NewParams(tensor.Float32, 1)
 	check(b, err)
 	x, err := ps.Add("x", tensor.Shape{steps, batch, embed}, Normal(1))
 	check(b, err)
-	rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: cell, InputSize: embed, HiddenSize: hidden, Unroller: unroller})
+	rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: cell, InputSize: embed, HiddenSize: hidden})
 	check(b, err)
-	g, err := New(ps, batch, steps, true)
+	g, err := New(ps, Config{Batch: batch, Steps: steps, Training: true, Impl: impl})
 	check(b, err)
 	xs, err := WholeSeq(g.paramNode(x))
 	check(b, err)
@@ -51,5 +53,6 @@ func benchLayer(b *testing.B, unroller Unroller, cell Cell, batch, steps, embed,
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		check(b, g.Run())
+		check(b, g.AccumulateGrads(1))
 	}
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
 // Merge says how the forward and reverse outputs of a bidirectional layer
@@ -54,12 +55,18 @@ func merge(a, b *G.Node, m Merge) *G.Node {
 	return must(G.Concat(a.Dims()-1, a, b))
 }
 
-// mergeSeqs merges two sequences step by step, or as whole nodes when both
-// are held whole.
-func mergeSeqs(a, b *Seq, m Merge) *Seq {
-	if a.steps == nil && b.steps == nil {
-		whole := merge(a.whole, b.whole, m)
-		return &Seq{whole: whole, width: whole.Shape()[2]}
+// mergeSeqs merges two sequences: with one fused op in a Fused graph, step
+// by step in a Composed one.
+func mergeSeqs(g *Graph, a, b *Seq, m Merge) *Seq {
+	if g.cfg.Impl == Fused {
+		var k kernel
+		if g.Dtype() == tensor.Float32 {
+			k = newMergeKernel[float32](g, m, a.width)
+		} else {
+			k = newMergeKernel[float64](g, m, a.width)
+		}
+		out := applyKernel(g, k, a.wholeNode(), b.wholeNode()).out
+		return &Seq{whole: out, width: out.Shape()[2]}
 	}
 	return a.mapSteps(func(t int, x *G.Node) *G.Node { return merge(x, b.step(t), m) })
 }

@@ -18,7 +18,7 @@ func Dropout(g *Graph, x *G.Node, p float64) (y *G.Node, err error) {
 }
 
 func dropout(g *Graph, x *G.Node, p float64) *G.Node {
-	if !g.training || p == 0 {
+	if !g.cfg.Training || p == 0 {
 		return x
 	}
 	g.dropouts++

@@ -49,7 +49,17 @@ func (e *Embedding) Build(g *Graph) (s *Seq, err error) {
 	}
 	g.vocabSize = e.NumEmbeddings
 	tokens := g.Tokens()
-	n := g.batch * g.steps
+	if g.cfg.Impl == Fused {
+		var k kernel
+		if g.Dtype() == tensor.Float32 {
+			k = newEmbeddingKernel[float32](g, e)
+		} else {
+			k = newEmbeddingKernel[float64](g, e)
+		}
+		out := applyKernel(g, k, g.valueNode(e.Weight), tokens, g.gradAnchor()).out
+		return &Seq{whole: out, width: e.Dim}, nil
+	}
+	n := g.cfg.Batch * g.cfg.Steps
 	x := must(G.ByIndices(g.paramNode(e.Weight), tokens, 0))
 	if e.PaddingIdx != NoPadding {
 		notPad := g.addInput("not_padding", tensor.Shape{n, 1}, func(dst []float64) {
@@ -63,5 +73,5 @@ func (e *Embedding) Build(g *Graph) (s *Seq, err error) {
 		})
 		x = must(G.BroadcastHadamardProd(x, notPad, nil, []byte{1}))
 	}
-	return &Seq{whole: must(G.Reshape(x, tensor.Shape{g.steps, g.batch, e.Dim})), width: e.Dim}, nil
+	return &Seq{whole: must(G.Reshape(x, tensor.Shape{g.cfg.Steps, g.cfg.Batch, e.Dim})), width: e.Dim}, nil
 }

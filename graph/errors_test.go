@@ -25,7 +25,7 @@ func TestBadCallsReturnErrors(t *testing.T) {
 		check(t, err)
 		fc, err := NewLinear(ps, "fc", 2, 2)
 		check(t, err)
-		g, err := New(ps, 2, 3, true)
+		g, err := New(ps, Config{Batch: 2, Steps: 3, Training: true})
 		check(t, err)
 		x, err := emb.Build(g)
 		check(t, err)
@@ -73,14 +73,17 @@ func TestBadCallsReturnErrors(t *testing.T) {
 			_, err := NewEmbedding(newParams(t), "embedding", 5, 3, 5)
 			return err
 		}, "padding index 5 out of range [0, 5)"},
-		{"empty batch shape", func(t *testing.T) error { _, err := New(newParams(t), 0, 3, false); return err }, "must be positive"},
+		{"empty batch shape", func(t *testing.T) error {
+			_, err := New(newParams(t), Config{Batch: 0, Steps: 3, Training: false})
+			return err
+		}, "must be positive"},
 		{"wrong input width", func(t *testing.T) error {
 			ps := newParams(t)
 			emb, err := NewEmbedding(ps, "embedding", 5, 3, 0)
 			check(t, err)
 			rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{InputSize: 4, HiddenSize: 2})
 			check(t, err)
-			g, err := New(ps, 2, 3, false)
+			g, err := New(ps, Config{Batch: 2, Steps: 3, Training: false})
 			check(t, err)
 			x, err := emb.Build(g)
 			check(t, err)
@@ -91,7 +94,7 @@ func TestBadCallsReturnErrors(t *testing.T) {
 			ps := newParams(t)
 			fc, err := NewLinear(ps, "fc", 4, 2)
 			check(t, err)
-			g, err := New(ps, 2, 3, false)
+			g, err := New(ps, Config{Batch: 2, Steps: 3, Training: false})
 			check(t, err)
 			x := G.NewMatrix(g.ExprGraph, tensor.Float32, G.WithShape(2, 3), G.WithName("x"))
 			_, err = fc.Build(g, x)
@@ -101,7 +104,7 @@ func TestBadCallsReturnErrors(t *testing.T) {
 			ps := newParams(t)
 			rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: LSTM, InputSize: 3, HiddenSize: 2, NumLayers: 2})
 			check(t, err)
-			g, err := New(ps, 2, 3, false)
+			g, err := New(ps, Config{Batch: 2, Steps: 3, Training: false})
 			check(t, err)
 			x, err := WholeSeq(G.NewTensor(g.ExprGraph, tensor.Float32, 3, G.WithShape(3, 2, 3), G.WithName("x")))
 			check(t, err)
@@ -111,7 +114,7 @@ func TestBadCallsReturnErrors(t *testing.T) {
 		}, "want 2 h"},
 		{"length 0", func(t *testing.T) error { return classifier(t).SetBatch(ids, []int{0, 2}, []int{0, 1}) }, "row 0 has length 0, want 1..3"},
 		{"length above T", func(t *testing.T) error { return classifier(t).SetBatch(ids, []int{3, 4}, []int{0, 1}) }, "row 1 has length 4, want 1..3"},
-		{"ids of wrong count", func(t *testing.T) error { return classifier(t).SetBatch(ids[:5], []int{3, 1}, []int{0, 1}) }, "batch has 5 ids, want B*T = 2*3 = 6"},
+		{"ids of wrong count", func(t *testing.T) error { return classifier(t).SetBatch(ids[:5], []int{3, 1}, []int{0, 1}) }, "batch has 5 ids, want B*T for B = 2"},
 		{"token id out of range", func(t *testing.T) error {
 			return classifier(t).SetBatch([]int{1, 2, 7, 1, 0, 0}, []int{3, 1}, []int{0, 1})
 		}, "row 0 step 2: token id 7 out of range [0, 5)"},
@@ -119,7 +122,7 @@ func TestBadCallsReturnErrors(t *testing.T) {
 		{"missing labels", func(t *testing.T) error { return classifier(t).SetBatch(ids, []int{3, 1}, nil) }, "SetBatch needs labels"},
 		{"run before batch", func(t *testing.T) error { return classifier(t).Run() }, "Run before SetBatch"},
 		{"step out of range", func(t *testing.T) error {
-			g, err := New(newParams(t), 2, 3, false)
+			g, err := New(newParams(t), Config{Batch: 2, Steps: 3, Training: false})
 			check(t, err)
 			s, err := WholeSeq(G.NewTensor(g.ExprGraph, tensor.Float32, 3, G.WithShape(3, 2, 4), G.WithName("x")))
 			check(t, err)

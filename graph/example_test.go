@@ -16,7 +16,7 @@ func Example() {
 	rnn, _ := graph.NewRecurrent(params, "rnn", graph.RecurrentConfig{Cell: graph.LSTM, InputSize: 8, HiddenSize: 16})
 	fc, _ := graph.NewLinear(params, "fc", rnn.OutputWidth(), 3)
 
-	g, _ := graph.New(params, 2, 4, true)
+	g, _ := graph.New(params, graph.Config{Batch: 2, Steps: 4, Training: true})
 	x, _ := emb.Build(g)                        // 4 steps [2, 8]
 	out, _ := rnn.Build(g, x, nil)              // 4 steps [2, 16], final states
 	pooled, _ := graph.Pool(g, out, graph.Last) // [2, 16]: state at each row's last token
@@ -35,7 +35,11 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	if err := g.Run(); err != nil {
+	if err := g.Run(); err != nil { // forward and backward
+		fmt.Println(err)
+		return
+	}
+	if err := g.AccumulateGrads(1); err != nil { // into each Param.Grad
 		fmt.Println(err)
 		return
 	}

@@ -87,7 +87,7 @@ type modelSpec struct {
 	lossWeight func(name string, size int) []float64
 }
 
-func specOf(c fixtureCase, unroller Unroller) modelSpec {
+func specOf(c fixtureCase) modelSpec {
 	cell, err := ParseCell(c.Cell)
 	if err != nil {
 		panic(err)
@@ -95,24 +95,27 @@ func specOf(c fixtureCase, unroller Unroller) modelSpec {
 	return modelSpec{
 		cfg: RecurrentConfig{
 			Cell: cell, InputSize: c.EmbedDim, HiddenSize: c.HiddenSize,
-			NumLayers: c.NumLayers, Bidirectional: c.Bidirectional, Unroller: unroller,
+			NumLayers: c.NumLayers, Bidirectional: c.Bidirectional,
 		},
 		vocab: c.VocabSize, classes: c.NumClasses,
 		lengths: c.Lengths, tokens: c.Tokens, labels: c.Labels,
-		lossWeight: func(name string, _ int) []float64 {
+		lossWeight: func(name string, size int) []float64 {
 			w, ok := c.Weights[name]
 			if !ok {
 				panic("fixture has no weights " + name)
 			}
-			return toTimeMajor(name, w)
+			// A fused graph with spare steps has longer outputs: zero weights.
+			return append(toTimeMajor(name, w), make([]float64, size-len(w.Data))...)
 		},
 	}
 }
 
 var poolingOrder = []string{"last", "mean", "max", "mean_all"}
 
-// build declares the model in params (dtype, seed) and builds its graph.
-func (s modelSpec) build(t testing.TB, dtype tensor.Dtype, seed uint64, values map[string]fixtureTensor) *testModel {
+// build declares the model in params (dtype, seed), sets the given values,
+// and builds its graph with impl for batches padded to the spec's length
+// (steps of capacity for a fused graph).
+func (s modelSpec) build(t testing.TB, impl Impl, capacity int, dtype tensor.Dtype, seed uint64, values map[string]fixtureTensor) *testModel {
 	t.Helper()
 	ps, err := NewParams(dtype, seed)
 	check(t, err)
@@ -126,7 +129,7 @@ func (s modelSpec) build(t testing.TB, dtype tensor.Dtype, seed uint64, values m
 		check(t, ps.SetValues(name, tensor.Shape(v.Shape), v.Data))
 	}
 	batch, steps := len(s.lengths), len(s.tokens)/len(s.lengths)
-	g, err := New(ps, batch, steps, true)
+	g, err := New(ps, Config{Batch: batch, Steps: max(steps, capacity), Training: true, Impl: impl})
 	check(t, err)
 	m := &testModel{params: ps, graph: g, logits: map[string]*G.Node{}}
 	m.embedded, err = emb.Build(g)

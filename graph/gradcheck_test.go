@@ -58,19 +58,22 @@ func TestGradientsFiniteDifferences(t *testing.T) {
 		}
 		cases = append(cases, RecurrentConfig{Cell: cell, NumLayers: 2, Bidirectional: true, Dropout: 0.4})
 	}
-	for _, cfg := range cases {
-		name := fmt.Sprintf("%v/layers=%d/bidirectional=%v/merge=%v/dropout=%v", cfg.Cell, cfg.NumLayers, cfg.Bidirectional, cfg.Merge, cfg.Dropout)
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			m := gradCheckSpec(cfg).build(t, tensor.Float64, 3, nil)
-			checkFiniteDifferences(t, m)
-		})
+	for _, impl := range []Impl{Composed, Fused} {
+		for _, cfg := range cases {
+			name := fmt.Sprintf("%v/%v/layers=%d/bidirectional=%v/merge=%v/dropout=%v", impl, cfg.Cell, cfg.NumLayers, cfg.Bidirectional, cfg.Merge, cfg.Dropout)
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				m := gradCheckSpec(cfg).build(t, impl, 0, tensor.Float64, 3, nil)
+				checkFiniteDifferences(t, m)
+			})
+		}
 	}
 }
 
 func checkFiniteDifferences(t *testing.T, m *testModel) {
 	m.params.ZeroGrads()
 	check(t, m.graph.Run())
+	check(t, m.graph.AccumulateGrads(1))
 	loss := func() float64 {
 		check(t, m.graph.Run())
 		return nodeValues(t, m.loss)[0]
@@ -105,9 +108,16 @@ func checkFiniteDifferences(t *testing.T, m *testModel) {
 // TestPaddingRowGetsNoGradient checks that the embedding's padding row keeps
 // a zero gradient although padded steps are fed to the layer.
 func TestPaddingRowGetsNoGradient(t *testing.T) {
-	m := gradCheckSpec(RecurrentConfig{Cell: LSTM, Bidirectional: true}).build(t, tensor.Float64, 3, nil)
-	m.params.ZeroGrads()
-	check(t, m.graph.Run())
+	for _, impl := range []Impl{Composed, Fused} {
+		m := gradCheckSpec(RecurrentConfig{Cell: LSTM, Bidirectional: true}).build(t, impl, 0, tensor.Float64, 3, nil)
+		m.params.ZeroGrads()
+		check(t, m.graph.Run())
+		check(t, m.graph.AccumulateGrads(1))
+		checkPaddingRow(t, m)
+	}
+}
+
+func checkPaddingRow(t *testing.T, m *testModel) {
 	p := m.params.Get("embedding.weight")
 	for i, v := range p.Gradients()[:p.Value.Shape()[1]] {
 		if v != 0 {

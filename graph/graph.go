@@ -8,36 +8,77 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Graph is one Gorgonia expression graph for padded batches of a fixed
-// shape: Batch rows of Steps tokens. Parameter nodes are bound to the values
-// of a shared Params set, so several graphs (one per padded length, one per
-// worker) train the same weights. Per-batch inputs (token ids, length masks,
-// one-hot targets, dropout masks) are nodes owned by the graph and refilled
-// by SetBatch.
+// Impl selects how a graph builds its layers. Both follow the same
+// semantics and give the same values; they differ in speed.
+type Impl int
+
+const (
+	// Fused builds each layer direction, the embedding lookup, merges and
+	// poolings as one Gorgonia op each, with hand-written forward and
+	// backward kernels that reuse their buffers across runs. A fused graph
+	// serves every batch padded to at most Config.Steps.
+	Fused Impl = iota
+	// Composed unrolls every step into primitive Gorgonia ops: the clear
+	// reference. A composed graph serves only batches padded to exactly
+	// Config.Steps.
+	Composed
+)
+
+// String returns "fused" or "composed".
+func (i Impl) String() string {
+	if i == Composed {
+		return "composed"
+	}
+	return "fused"
+}
+
+// Config describes the batches a graph is built for.
+type Config struct {
+	// Batch is B, the number of rows of every batch (required).
+	Batch int
+	// Steps is T: the padded length of every batch for a Composed graph,
+	// the longest padded length accepted for a Fused graph (required).
+	Steps int
+	// Training enables dropout.
+	Training bool
+	// Impl is Fused (default) or Composed.
+	Impl Impl
+}
+
+// Graph is one Gorgonia expression graph for padded batches of B rows and
+// at most T steps. Parameter nodes are bound to the values of a shared
+// Params set, so several graphs (one per padded length, one per worker)
+// train the same weights; each graph keeps its own activations and
+// gradients until AccumulateGrads adds them to the parameters. Per-batch
+// inputs (token ids, length masks, one-hot targets, dropout masks) are
+// nodes owned by the graph and refilled by SetBatch.
 //
 // A Graph is not safe for concurrent use; use one Graph per goroutine.
 type Graph struct {
 	*G.ExprGraph
 
-	params   *Params
-	batch    int
-	steps    int
-	training bool
+	params *Params
+	cfg    Config
 
 	paramNodes map[*Param]*G.Node
-	bound      []*Param
+	dual       []*Param               // parameters differentiated by Gorgonia
+	direct     map[*Param]*gradBuffer // gradients written by fused kernels
+	directList []*Param
+	anchor     *G.Node
 
 	tokens    *G.Node
 	vocabSize int
 	inputs    []*input
-	checks    []func() error
+	checks    []func(labels []int) error
 	dropouts  int
 	masks     map[int]*stepMasks
 	zeros     map[int]*G.Node
+	nextID    int
 
 	ids     []int
 	lengths []int
 	labels  []int
+	active  int
 	rng     *RNG
 
 	machine  G.VM
@@ -59,36 +100,40 @@ type stepMasks struct {
 	keep, hold []*G.Node
 }
 
-// New returns an empty graph for padded batches of batch rows and steps
-// tokens whose parameter nodes share the values of params. training enables
-// dropout and gradients.
-func New(params *Params, batch, steps int, training bool) (*Graph, error) {
+// New returns an empty graph for the batches cfg describes, whose parameter
+// nodes share the values of params.
+func New(params *Params, cfg Config) (*Graph, error) {
 	if params == nil {
 		return nil, errors.New("graph: nil Params")
 	}
-	if batch <= 0 || steps <= 0 {
-		return nil, errors.Errorf("graph: batch shape [%d, %d] must be positive", batch, steps)
+	if cfg.Batch <= 0 || cfg.Steps <= 0 {
+		return nil, errors.Errorf("graph: batch shape [%d, %d] must be positive", cfg.Batch, cfg.Steps)
+	}
+	if cfg.Impl != Fused && cfg.Impl != Composed {
+		return nil, errors.Errorf("graph: unknown implementation %d", cfg.Impl)
 	}
 	return &Graph{
 		ExprGraph:  G.NewGraph(),
 		params:     params,
-		batch:      batch,
-		steps:      steps,
-		training:   training,
+		cfg:        cfg,
 		paramNodes: map[*Param]*G.Node{},
+		direct:     map[*Param]*gradBuffer{},
 		masks:      map[int]*stepMasks{},
 		zeros:      map[int]*G.Node{},
 	}, nil
 }
 
 // Batch returns B, the number of rows of the graph's batches.
-func (g *Graph) Batch() int { return g.batch }
+func (g *Graph) Batch() int { return g.cfg.Batch }
 
-// Steps returns T, the padded length of the graph's batches.
-func (g *Graph) Steps() int { return g.steps }
+// Steps returns T, the padded length the graph was built for.
+func (g *Graph) Steps() int { return g.cfg.Steps }
 
 // Training reports whether the graph was built for training.
-func (g *Graph) Training() bool { return g.training }
+func (g *Graph) Training() bool { return g.cfg.Training }
+
+// Impl returns how the graph builds its layers.
+func (g *Graph) Impl() Impl { return g.cfg.Impl }
 
 // Dtype returns the dtype of the graph's float nodes.
 func (g *Graph) Dtype() tensor.Dtype { return g.params.dtype }
@@ -100,8 +145,14 @@ func (g *Graph) Params() *Params { return g.params }
 // first SetBatch).
 func (g *Graph) Lengths() []int { return g.lengths }
 
+// ActiveSteps returns the padded length of the current batch (at most
+// Steps).
+func (g *Graph) ActiveSteps() int { return g.active }
+
 // Param returns the node bound to the parameter called name, creating it on
-// first use. Every use of a parameter in one graph shares this node.
+// first use, for use in Gorgonia ops: its gradient comes from Gorgonia's
+// symbolic differentiation. Every use of a parameter in one graph shares
+// this node.
 func (g *Graph) Param(name string) (*G.Node, error) {
 	p := g.params.Get(name)
 	if p == nil {
@@ -111,21 +162,57 @@ func (g *Graph) Param(name string) (*G.Node, error) {
 }
 
 func (g *Graph) paramNode(p *Param) *G.Node {
+	n := g.valueNode(p)
+	for _, d := range g.dual {
+		if d == p {
+			return n
+		}
+	}
+	g.dual = append(g.dual, p)
+	return n
+}
+
+// valueNode returns the node bound to p's value without registering it for
+// Gorgonia's differentiation: fused kernels read it and write p's gradient
+// themselves (see directGrad).
+func (g *Graph) valueNode(p *Param) *G.Node {
 	if n, ok := g.paramNodes[p]; ok {
 		return n
 	}
 	shape := p.Value.Shape()
 	n := G.NewTensor(g.ExprGraph, g.params.dtype, len(shape), G.WithShape(shape.Clone()...), G.WithName(p.Name), G.WithValue(p.Value))
 	g.paramNodes[p] = n
-	g.bound = append(g.bound, p)
 	return n
 }
 
-// Learnables returns the parameter nodes used by the graph, in the order the
-// graph first used them.
+// directGrad returns the graph-local gradient buffer of p that fused
+// kernels add into; rowSparse buffers track the rows written.
+func (g *Graph) directGrad(p *Param, rowSparse bool) *gradBuffer {
+	if b, ok := g.direct[p]; ok {
+		return b
+	}
+	b := newGradBuffer(p, rowSparse)
+	g.direct[p] = b
+	g.directList = append(g.directList, p)
+	return b
+}
+
+// gradAnchor returns the scalar learnable node that every fused kernel with
+// parameters takes as an input. Differentiating the loss with respect to it
+// makes Gorgonia build the kernels' backward ops, which write the
+// parameters' gradients into their direct buffers; its own gradient is zero.
+func (g *Graph) gradAnchor() *G.Node {
+	if g.anchor == nil {
+		g.anchor = G.NewScalar(g.ExprGraph, g.params.dtype, G.WithName("gradient_anchor"), G.WithValue(scalarValue(g.params.dtype, 0)))
+	}
+	return g.anchor
+}
+
+// Learnables returns the parameter nodes Gorgonia differentiates, in the
+// order the graph first used them.
 func (g *Graph) Learnables() []*G.Node {
-	nodes := make([]*G.Node, len(g.bound))
-	for i, p := range g.bound {
+	nodes := make([]*G.Node, len(g.dual))
+	for i, p := range g.dual {
 		nodes[i] = g.paramNodes[p]
 	}
 	return nodes
@@ -135,20 +222,26 @@ func (g *Graph) Learnables() []*G.Node {
 // of row b at step t is at t*B + b.
 func (g *Graph) Tokens() *G.Node {
 	if g.tokens == nil {
-		v := tensor.New(tensor.Of(tensor.Int), tensor.WithShape(g.steps*g.batch))
-		g.tokens = G.NewVector(g.ExprGraph, tensor.Int, G.WithShape(g.steps*g.batch), G.WithName("tokens"), G.WithValue(v))
+		n := g.cfg.Steps * g.cfg.Batch
+		v := tensor.New(tensor.Of(tensor.Int), tensor.WithShape(n))
+		g.tokens = G.NewVector(g.ExprGraph, tensor.Int, G.WithShape(n), G.WithName("tokens"), G.WithValue(v))
 	}
 	return g.tokens
+}
+
+// uniqueName returns prefix followed by a number unique in the graph, for
+// nodes that Gorgonia must not merge with look-alikes.
+func (g *Graph) uniqueName(prefix string) string {
+	g.nextID++
+	return fmt.Sprintf("%s_%d", prefix, g.nextID)
 }
 
 // addInput creates a per-batch float input node of the given shape whose
 // value fill recomputes in SetBatch (so SetBatch comes after building).
 func (g *Graph) addInput(name string, shape tensor.Shape, fill func(dst []float64)) *G.Node {
 	v := tensor.New(tensor.Of(g.params.dtype), tensor.WithShape(shape.Clone()...))
-	name = fmt.Sprintf("%s_%d", name, len(g.inputs))
-	n := G.NewTensor(g.ExprGraph, g.params.dtype, len(shape), G.WithShape(shape.Clone()...), G.WithName(name), G.WithValue(v))
-	in := &input{node: n, fill: fill, scratch: make([]float64, shape.TotalSize())}
-	g.inputs = append(g.inputs, in)
+	n := G.NewTensor(g.ExprGraph, g.params.dtype, len(shape), G.WithShape(shape.Clone()...), G.WithName(g.uniqueName(name)), G.WithValue(v))
+	g.inputs = append(g.inputs, &input{node: n, fill: fill, scratch: make([]float64, shape.TotalSize())})
 	return n
 }
 
@@ -163,8 +256,8 @@ func (g *Graph) zerosNode(width int) *G.Node {
 	if n, ok := g.zeros[width]; ok {
 		return n
 	}
-	v := tensor.New(tensor.Of(g.params.dtype), tensor.WithShape(g.batch, width))
-	n := G.NewMatrix(g.ExprGraph, g.params.dtype, G.WithShape(g.batch, width), G.WithName(fmt.Sprintf("zeros_%d", width)), G.WithValue(v))
+	v := tensor.New(tensor.Of(g.params.dtype), tensor.WithShape(g.cfg.Batch, width))
+	n := G.NewMatrix(g.ExprGraph, g.params.dtype, G.WithShape(g.cfg.Batch, width), G.WithName(fmt.Sprintf("zeros_%d", width)), G.WithValue(v))
 	g.zeros[width] = n
 	return n
 }
@@ -174,11 +267,11 @@ func (g *Graph) zerosNode(width int) *G.Node {
 func (g *Graph) stepMask(t, width int) (keep, hold *G.Node) {
 	m, ok := g.masks[width]
 	if !ok {
-		m = &stepMasks{keep: make([]*G.Node, g.steps), hold: make([]*G.Node, g.steps)}
+		m = &stepMasks{keep: make([]*G.Node, g.cfg.Steps), hold: make([]*G.Node, g.cfg.Steps)}
 		g.masks[width] = m
 	}
 	if m.keep[t] == nil {
-		shape := tensor.Shape{g.batch, width}
+		shape := tensor.Shape{g.cfg.Batch, width}
 		m.keep[t] = g.addInput("keep", shape, func(dst []float64) { g.fillStepMask(dst, t, width, 1) })
 		m.hold[t] = g.addInput("hold", shape, func(dst []float64) { g.fillStepMask(dst, t, width, 0) })
 	}
@@ -202,21 +295,28 @@ func (g *Graph) fillStepMask(dst []float64, t, width int, real float64) {
 // dropout needs one before SetBatch.
 func (g *Graph) SetRNG(rng *RNG) { g.rng = rng }
 
-// SetBatch loads one padded batch: ids [B*T] row-major token ids (the id of
-// row b at step t is at b*T + t), lengths [B] with 1 <= lengths[b] <= T, and
-// labels [B] (nil when the graph has no loss). It refills every per-batch
-// input, drawing new dropout masks in training graphs.
+// SetBatch loads one padded batch of B rows and T steps: ids [B*T]
+// row-major token ids (the id of row b at step t is at b*T + t), lengths [B]
+// with 1 <= lengths[b] <= T, and labels [B] (nil when the graph has no
+// loss). T must equal Steps for a Composed graph and be at most Steps for a
+// Fused one. It refills every per-batch input, drawing new dropout masks in
+// training graphs.
 func (g *Graph) SetBatch(ids, lengths, labels []int) error {
-	if err := g.checkBatch(ids, lengths, labels); err != nil {
+	steps, err := g.checkBatch(ids, lengths, labels)
+	if err != nil {
 		return err
 	}
-	g.ids, g.lengths, g.labels = ids, lengths, labels
+	g.ids, g.lengths, g.labels, g.active = ids, lengths, labels, steps
 	if g.tokens != nil {
 		dst := g.tokens.Value().Data().([]int)
-		for b := 0; b < g.batch; b++ {
-			for t := 0; t < g.steps; t++ {
-				dst[t*g.batch+b] = ids[b*g.steps+t]
+		batch := g.cfg.Batch
+		for b := 0; b < batch; b++ {
+			for t := 0; t < steps; t++ {
+				dst[t*batch+b] = ids[b*steps+t]
 			}
+		}
+		for i := steps * batch; i < len(dst); i++ {
+			dst[i] = 0
 		}
 	}
 	for _, in := range g.inputs {
@@ -225,36 +325,44 @@ func (g *Graph) SetBatch(ids, lengths, labels []int) error {
 	return nil
 }
 
-func (g *Graph) checkBatch(ids, lengths, labels []int) error {
-	if len(ids) != g.batch*g.steps {
-		return errors.Errorf("graph: batch has %d ids, want B*T = %d*%d = %d", len(ids), g.batch, g.steps, g.batch*g.steps)
+// checkBatch validates a batch and returns its padded length.
+func (g *Graph) checkBatch(ids, lengths, labels []int) (int, error) {
+	batch := g.cfg.Batch
+	if len(lengths) != batch {
+		return 0, errors.Errorf("graph: batch has %d lengths, want B = %d", len(lengths), batch)
 	}
-	if len(lengths) != g.batch {
-		return errors.Errorf("graph: batch has %d lengths, want B = %d", len(lengths), g.batch)
+	if len(ids) == 0 || len(ids)%batch != 0 {
+		return 0, errors.Errorf("graph: batch has %d ids, want B*T for B = %d", len(ids), batch)
+	}
+	steps := len(ids) / batch
+	switch {
+	case g.cfg.Impl == Composed && steps != g.cfg.Steps:
+		return 0, errors.Errorf("graph: batch has %d ids, want B*T = %d*%d = %d", len(ids), batch, g.cfg.Steps, batch*g.cfg.Steps)
+	case steps > g.cfg.Steps:
+		return 0, errors.Errorf("graph: batch is padded to %d steps, the graph takes at most %d", steps, g.cfg.Steps)
 	}
 	for b, n := range lengths {
-		if n < 1 || n > g.steps {
-			return errors.Errorf("graph: row %d has length %d, want 1..%d", b, n, g.steps)
+		if n < 1 || n > steps {
+			return 0, errors.Errorf("graph: row %d has length %d, want 1..%d", b, n, steps)
 		}
 	}
 	if g.vocabSize > 0 {
 		for i, id := range ids {
 			if id < 0 || id >= g.vocabSize {
-				return errors.Errorf("graph: row %d step %d: token id %d out of range [0, %d)", i/g.steps, i%g.steps, id, g.vocabSize)
+				return 0, errors.Errorf("graph: row %d step %d: token id %d out of range [0, %d)", i/steps, i%steps, id, g.vocabSize)
 			}
 		}
 	}
-	if labels != nil && len(labels) != g.batch {
-		return errors.Errorf("graph: batch has %d labels, want B = %d", len(labels), g.batch)
+	if labels != nil && len(labels) != batch {
+		return 0, errors.Errorf("graph: batch has %d labels, want B = %d", len(labels), batch)
 	}
 	if g.dropouts > 0 && g.rng == nil {
-		return errors.New("graph: training graph with dropout needs SetRNG before SetBatch")
+		return 0, errors.New("graph: training graph with dropout needs SetRNG before SetBatch")
 	}
-	g.labels = labels
 	for _, check := range g.checks {
-		if err := check(); err != nil {
-			return err
+		if err := check(labels); err != nil {
+			return 0, err
 		}
 	}
-	return nil
+	return steps, nil
 }

@@ -11,22 +11,22 @@ import (
 // [B, C]; the labels come from SetBatch and must lie in [0, C).
 func CrossEntropy(g *Graph, logits *G.Node) (loss *G.Node, err error) {
 	defer recoverTo(&err, "graph: building cross-entropy")
-	if logits.Dims() != 2 || logits.Shape()[0] != g.batch {
-		return nil, errors.Errorf("graph: logits have shape %v, want [%d, C]", logits.Shape(), g.batch)
+	if logits.Dims() != 2 || logits.Shape()[0] != g.cfg.Batch {
+		return nil, errors.Errorf("graph: logits have shape %v, want [%d, C]", logits.Shape(), g.cfg.Batch)
 	}
 	classes := logits.Shape()[1]
-	g.checks = append(g.checks, func() error {
-		if g.labels == nil {
+	g.checks = append(g.checks, func(labels []int) error {
+		if labels == nil {
 			return errors.New("graph: the graph has a loss: SetBatch needs labels")
 		}
-		for b, label := range g.labels {
+		for b, label := range labels {
 			if label < 0 || label >= classes {
 				return errors.Errorf("graph: row %d has label %d, want 0..%d", b, label, classes-1)
 			}
 		}
 		return nil
 	})
-	onehot := g.addInput("targets", tensor.Shape{g.batch, classes}, func(dst []float64) {
+	onehot := g.addInput("targets", tensor.Shape{g.cfg.Batch, classes}, func(dst []float64) {
 		for i := range dst {
 			dst[i] = 0
 		}
@@ -36,7 +36,7 @@ func CrossEntropy(g *Graph, logits *G.Node) (loss *G.Node, err error) {
 	})
 	logp := must(G.LogSoftMax(logits, 1))
 	picked := must(G.Sum(must(G.HadamardProd(logp, onehot))))
-	scale := G.NewConstant(scalarOf(g.Dtype(), -1/float64(g.batch)))
+	scale := G.NewConstant(scalarOf(g.Dtype(), -1/float64(g.cfg.Batch)))
 	return must(G.HadamardProd(picked, scale)), nil
 }
 

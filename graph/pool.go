@@ -52,8 +52,20 @@ const maskedOut = -1e30
 // Pool reduces out to one vector per row, [B, F] with F = OutputWidth().
 func Pool(g *Graph, out *RecurrentOutput, mode Pooling) (n *G.Node, err error) {
 	defer recoverTo(&err, "graph: pooling "+mode.String())
+	if mode < Last || mode > MeanAll {
+		return nil, errors.Errorf("graph: unknown pooling %d", mode)
+	}
 	s := out.Outputs
 	width := s.Width()
+	if mode != Last && g.cfg.Impl == Fused {
+		var k kernel
+		if g.Dtype() == tensor.Float32 {
+			k = newPoolKernel[float32](g, mode, width)
+		} else {
+			k = newPoolKernel[float64](g, mode, width)
+		}
+		return applyKernel(g, k, s.wholeNode()).out, nil
+	}
 	switch mode {
 	case Last:
 		hs := out.Final.H
@@ -62,7 +74,7 @@ func Pool(g *Graph, out *RecurrentOutput, mode Pooling) (n *G.Node, err error) {
 		}
 		return hs[len(hs)-1], nil
 	case Mean:
-		inverse := g.addInput("inverse_length", tensor.Shape{g.batch, width}, func(dst []float64) {
+		inverse := g.addInput("inverse_length", tensor.Shape{g.cfg.Batch, width}, func(dst []float64) {
 			for b, n := range g.lengths {
 				for i := b * width; i < (b+1)*width; i++ {
 					dst[i] = 1 / float64(n)
@@ -71,14 +83,14 @@ func Pool(g *Graph, out *RecurrentOutput, mode Pooling) (n *G.Node, err error) {
 		})
 		return must(G.HadamardProd(sumSteps(s), inverse)), nil
 	case Max:
-		padding := g.addInput("padding", tensor.Shape{g.steps, g.batch, width}, func(dst []float64) {
-			for t := 0; t < g.steps; t++ {
+		padding := g.addInput("padding", tensor.Shape{g.cfg.Steps, g.cfg.Batch, width}, func(dst []float64) {
+			for t := 0; t < g.cfg.Steps; t++ {
 				for b, n := range g.lengths {
 					v := 0.0
 					if t >= n {
 						v = maskedOut
 					}
-					row := dst[(t*g.batch+b)*width : (t*g.batch+b+1)*width]
+					row := dst[(t*g.cfg.Batch+b)*width : (t*g.cfg.Batch+b+1)*width]
 					for i := range row {
 						row[i] = v
 					}
@@ -90,7 +102,7 @@ func Pool(g *Graph, out *RecurrentOutput, mode Pooling) (n *G.Node, err error) {
 		inverse := G.NewConstant(scalarOf(g.Dtype(), 1/float64(s.Len())))
 		return must(G.HadamardProd(sumSteps(s), inverse)), nil
 	}
-	return nil, errors.Errorf("graph: unknown pooling %d", mode)
+	panic("unreachable")
 }
 
 // sumSteps returns the sum over the steps of s, [B, F].
@@ -110,4 +122,12 @@ func scalarOf(dtype tensor.Dtype, v float64) interface{} {
 		return float32(v)
 	}
 	return v
+}
+
+// scalarValue returns v as a Gorgonia scalar value of dtype.
+func scalarValue(dtype tensor.Dtype, v float64) G.Value {
+	if dtype == tensor.Float32 {
+		return G.NewF32(float32(v))
+	}
+	return G.NewF64(v)
 }

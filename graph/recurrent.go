@@ -27,9 +27,6 @@ type RecurrentConfig struct {
 	// Dropout is the probability of zeroing each output of every layer but
 	// the last, during training only (PyTorch's dropout argument).
 	Dropout float64
-	// Unroller builds each direction of each layer into the graph; nil
-	// means Composed, the per-step reference implementation.
-	Unroller Unroller
 }
 
 // DirectionWeights are the parameters of one direction of one layer, with
@@ -40,22 +37,18 @@ type DirectionWeights struct {
 	WeightIH, WeightHH, BiasIH, BiasHH *Param
 }
 
-// Unroller builds one direction of one recurrent layer over a padded batch:
-// from the input sequence x (T steps [B, I]) and the initial state h0 (and c0
-// for LSTM) [B, H], it returns the output sequence (T steps [B, H], zero at
-// padded steps) and the final state at each row's true last token (or, when
-// reverse, at its first token). Implementations must follow the packed
-// semantics of the package doc; they differ only in speed.
-type Unroller interface {
-	Unroll(g *Graph, cell Cell, w *DirectionWeights, x *Seq, h0, c0 *G.Node, reverse bool) (*Unrolled, error)
+// unrolled is one direction of one layer built into a graph: the output
+// sequence (T steps [B, H], zero at padded steps) and the final hidden (and
+// LSTM cell) state [B, H] at each row's true last token (or, in reverse, at
+// its first token).
+type unrolled struct {
+	outputs *Seq
+	h, c    *G.Node
 }
 
-// Unrolled is what an Unroller returns: the output sequence [T, B, H] and
-// the final hidden (and LSTM cell) state [B, H].
-type Unrolled struct {
-	Outputs *Seq
-	H, C    *G.Node
-}
+// unrollFunc builds one direction of one layer over x from the initial
+// state h0 (and c0 for LSTM) [B, H].
+type unrollFunc func(g *Graph, cell Cell, w *DirectionWeights, x *Seq, h0, c0 *G.Node, reverse bool) *unrolled
 
 // Recurrent is a declared recurrent layer stack; Build adds it to a graph.
 type Recurrent struct {
@@ -173,37 +166,34 @@ type RecurrentOutput struct {
 func (r *Recurrent) Build(g *Graph, x *Seq, initial *States) (out *RecurrentOutput, err error) {
 	defer recoverTo(&err, "graph: building recurrent "+r.Weights[0][0].WeightIH.Name)
 	cfg := r.Config
-	if x.Len() != g.steps || x.Width() != cfg.InputSize {
-		return nil, errors.Errorf("graph: input has %d steps of %d features, want %d of %d", x.Len(), x.Width(), g.steps, cfg.InputSize)
+	if x.Len() != g.cfg.Steps || x.Width() != cfg.InputSize {
+		return nil, errors.Errorf("graph: input has %d steps of %d features, want %d of %d", x.Len(), x.Width(), g.cfg.Steps, cfg.InputSize)
 	}
 	if err := r.checkInitial(g, initial); err != nil {
 		return nil, err
 	}
-	unroller := cfg.Unroller
-	if unroller == nil {
-		unroller = Composed{}
+	unroll := fusedUnroll
+	if g.cfg.Impl == Composed {
+		unroll = composedUnroll
 	}
 	out = &RecurrentOutput{Merge: cfg.Merge, Bidirectional: cfg.Bidirectional}
 	for layer, dirs := range r.Weights {
 		if layer > 0 {
 			x = dropoutSeq(g, x, cfg.Dropout)
 		}
-		var results []*Unrolled
+		var results []*unrolled
 		for dir, w := range dirs {
 			h0, c0 := r.initialState(g, initial, layer*len(dirs)+dir)
-			u, err := unroller.Unroll(g, cfg.Cell, w, x, h0, c0, dir == 1)
-			if err != nil {
-				return nil, errors.Wrapf(err, "layer %d direction %d", layer, dir)
-			}
+			u := unroll(g, cfg.Cell, w, x, h0, c0, dir == 1)
 			results = append(results, u)
-			out.Final.H = append(out.Final.H, u.H)
+			out.Final.H = append(out.Final.H, u.h)
 			if cfg.Cell == LSTM {
-				out.Final.C = append(out.Final.C, u.C)
+				out.Final.C = append(out.Final.C, u.c)
 			}
 		}
-		x = results[0].Outputs
+		x = results[0].outputs
 		if len(results) == 2 {
-			x = mergeSeqs(results[0].Outputs, results[1].Outputs, cfg.Merge)
+			x = mergeSeqs(g, results[0].outputs, results[1].outputs, cfg.Merge)
 		}
 	}
 	out.Outputs = x
@@ -219,8 +209,8 @@ func (r *Recurrent) checkInitial(g *Graph, initial *States) error {
 		return errors.Errorf("graph: initial states: want %d h (and c for LSTM only), got %d h, %d c", want, len(initial.H), len(initial.C))
 	}
 	for _, n := range append(append([]*G.Node(nil), initial.H...), initial.C...) {
-		if !n.Shape().Eq(tensor.Shape{g.batch, r.Config.HiddenSize}) {
-			return errors.Errorf("graph: initial state has shape %v, want [%d, %d]", n.Shape(), g.batch, r.Config.HiddenSize)
+		if !n.Shape().Eq(tensor.Shape{g.cfg.Batch, r.Config.HiddenSize}) {
+			return errors.Errorf("graph: initial state has shape %v, want [%d, %d]", n.Shape(), g.cfg.Batch, r.Config.HiddenSize)
 		}
 	}
 	return nil
@@ -242,7 +232,7 @@ func (r *Recurrent) initialState(g *Graph, initial *States, i int) (h0, c0 *G.No
 }
 
 func dropoutSeq(g *Graph, s *Seq, p float64) *Seq {
-	if !g.training || p == 0 {
+	if !g.cfg.Training || p == 0 {
 		return s
 	}
 	if s.steps == nil {
@@ -251,14 +241,10 @@ func dropoutSeq(g *Graph, s *Seq, p float64) *Seq {
 	return s.mapSteps(func(_ int, x *G.Node) *G.Node { return dropout(g, x, p) })
 }
 
-// Composed is the reference Unroller: it unrolls the cell step by step into
-// primitive Gorgonia ops, with separate matmuls for each gate, and masks
-// each step with the rows' lengths.
-type Composed struct{}
-
-// Unroll implements Unroller.
-func (Composed) Unroll(g *Graph, cell Cell, w *DirectionWeights, x *Seq, h0, c0 *G.Node, reverse bool) (u *Unrolled, err error) {
-	defer recoverTo(&err, "graph: composed unroll")
+// composedUnroll is the reference unrollFunc: it unrolls the cell step by
+// step into primitive Gorgonia ops, with separate matmuls for each gate, and
+// masks each step with the rows' lengths.
+func composedUnroll(g *Graph, cell Cell, w *DirectionWeights, x *Seq, h0, c0 *G.Node, reverse bool) *unrolled {
 	gates := prepareGates(g, cell, w)
 	step := cell.step()
 	width := h0.Shape()[1]
@@ -277,7 +263,29 @@ func (Composed) Unroll(g *Graph, cell Cell, w *DirectionWeights, x *Seq, h0, c0 
 			st.c = must(G.Add(must(G.HadamardProd(keep, next.c)), must(G.HadamardProd(hold, st.c))))
 		}
 	}
-	return &Unrolled{Outputs: &Seq{steps: outputs, width: width}, H: st.h, C: st.c}, nil
+	return &unrolled{outputs: &Seq{steps: outputs, width: width}, h: st.h, c: st.c}
+}
+
+// fusedUnroll is the fast unrollFunc: one recurrentKernel op.
+func fusedUnroll(g *Graph, cell Cell, w *DirectionWeights, x *Seq, h0, c0 *G.Node, reverse bool) *unrolled {
+	in, hidden := x.Width(), h0.Shape()[1]
+	inputs := []*G.Node{x.wholeNode(), g.valueNode(w.WeightIH), g.valueNode(w.WeightHH), g.valueNode(w.BiasIH), g.valueNode(w.BiasHH), h0}
+	if cell == LSTM {
+		inputs = append(inputs, c0)
+	}
+	inputs = append(inputs, g.gradAnchor())
+	var k kernel
+	if g.Dtype() == tensor.Float32 {
+		k = newRecurrentKernel[float32](g, cell, w, in, hidden, reverse)
+	} else {
+		k = newRecurrentKernel[float64](g, cell, w, in, hidden, reverse)
+	}
+	nodes := applyKernel(g, k, inputs...)
+	u := &unrolled{outputs: &Seq{whole: nodes.out, width: hidden}, h: nodes.secondary[0]}
+	if cell == LSTM {
+		u.c = nodes.secondary[1]
+	}
+	return u
 }
 
 // prepareGates slices each gate's rows out of the stacked weights and

@@ -11,10 +11,10 @@ import (
 // runLayer builds embedding -> recurrent into an inference graph over ids
 // [B, T] with the given lengths and initial states, runs it, and returns
 // the output values [T, B, F] and final states.
-func runLayer(t *testing.T, ps *Params, emb *Embedding, rnn *Recurrent, ids, lengths []int, initial [][]float64) (out []float64, h, c [][]float64) {
+func runLayer(t *testing.T, impl Impl, ps *Params, emb *Embedding, rnn *Recurrent, ids, lengths []int, initial [][]float64) (out []float64, h, c [][]float64) {
 	t.Helper()
 	batch := len(lengths)
-	g, err := New(ps, batch, len(ids)/batch, false)
+	g, err := New(ps, Config{Batch: batch, Steps: len(ids) / batch, Impl: impl})
 	check(t, err)
 	x, err := emb.Build(g)
 	check(t, err)
@@ -52,35 +52,48 @@ func runLayer(t *testing.T, ps *Params, emb *Embedding, rnn *Recurrent, ids, len
 // sequence from the final state of the first half gives the same outputs
 // and final state as running the whole sequence.
 func TestInitialStateContinues(t *testing.T) {
-	for _, cell := range []Cell{RNNTanh, LSTM, GRU} {
-		t.Run(cell.String(), func(t *testing.T) {
-			ps, err := NewParams(tensor.Float64, 5)
-			check(t, err)
-			emb, err := NewEmbedding(ps, "embedding", 7, 3, 0)
-			check(t, err)
-			rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: cell, InputSize: 3, HiddenSize: 4})
-			check(t, err)
-			full := []int{1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1}
-			first := []int{1, 2, 3, 6, 5, 4}
-			second := []int{4, 5, 6, 3, 2, 1}
-			all := []int{6, 6}
-			half := []int{3, 3}
-			wantOut, wantH, wantC := runLayer(t, ps, emb, rnn, full, all, nil)
-			_, h, c := runLayer(t, ps, emb, rnn, first, half, nil)
-			initial := append(h, c...)
-			gotOut, gotH, gotC := runLayer(t, ps, emb, rnn, second, half, initial)
-			compare(t, "outputs", gotOut, wantOut[len(wantOut)/2:])
-			compare(t, "h", gotH[0], wantH[0])
-			if cell == LSTM {
-				compare(t, "c", gotC[0], wantC[0])
-			}
-		})
+	forEachImpl(t, func(t *testing.T, impl Impl) {
+		for _, cell := range []Cell{RNNTanh, LSTM, GRU} {
+			t.Run(cell.String(), func(t *testing.T) {
+				ps, err := NewParams(tensor.Float64, 5)
+				check(t, err)
+				emb, err := NewEmbedding(ps, "embedding", 7, 3, 0)
+				check(t, err)
+				rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: cell, InputSize: 3, HiddenSize: 4})
+				check(t, err)
+				full := []int{1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1}
+				first := []int{1, 2, 3, 6, 5, 4}
+				second := []int{4, 5, 6, 3, 2, 1}
+				all := []int{6, 6}
+				half := []int{3, 3}
+				wantOut, wantH, wantC := runLayer(t, impl, ps, emb, rnn, full, all, nil)
+				_, h, c := runLayer(t, impl, ps, emb, rnn, first, half, nil)
+				initial := append(h, c...)
+				gotOut, gotH, gotC := runLayer(t, impl, ps, emb, rnn, second, half, initial)
+				compare(t, "outputs", gotOut, wantOut[len(wantOut)/2:])
+				compare(t, "h", gotH[0], wantH[0])
+				if cell == LSTM {
+					compare(t, "c", gotC[0], wantC[0])
+				}
+			})
+		}
+	})
+}
+
+// forEachImpl runs test as a subtest for each implementation.
+func forEachImpl(t *testing.T, test func(t *testing.T, impl Impl)) {
+	for _, impl := range []Impl{Composed, Fused} {
+		t.Run(impl.String(), func(t *testing.T) { test(t, impl) })
 	}
 }
 
 // TestMergeModes checks that the Sum, Mul and Ave merges combine the same
 // two directions that Concat lays side by side.
 func TestMergeModes(t *testing.T) {
+	forEachImpl(t, testMergeModes)
+}
+
+func testMergeModes(t *testing.T, impl Impl) {
 	ids, lengths := []int{1, 2, 3, 4, 5, 0, 6, 0, 0}, []int{3, 2, 1}
 	results := map[Merge][]float64{}
 	for _, m := range []Merge{Concat, Sum, Mul, Ave} {
@@ -90,7 +103,7 @@ func TestMergeModes(t *testing.T) {
 		check(t, err)
 		rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: GRU, InputSize: 3, HiddenSize: 2, Bidirectional: true, Merge: m})
 		check(t, err)
-		results[m], _, _ = runLayer(t, ps, emb, rnn, ids, lengths, nil)
+		results[m], _, _ = runLayer(t, impl, ps, emb, rnn, ids, lengths, nil)
 	}
 	concat := results[Concat]
 	for m, combine := range map[Merge]func(a, b float64) float64{
@@ -111,6 +124,10 @@ func TestMergeModes(t *testing.T) {
 // the same seed gives the same outputs, another seed others, and an
 // inference graph applies no dropout.
 func TestDropoutIsSeeded(t *testing.T) {
+	forEachImpl(t, testDropoutIsSeeded)
+}
+
+func testDropoutIsSeeded(t *testing.T, impl Impl) {
 	run := func(training bool, seed uint64) []float64 {
 		ps, err := NewParams(tensor.Float32, 1)
 		check(t, err)
@@ -118,7 +135,7 @@ func TestDropoutIsSeeded(t *testing.T) {
 		check(t, err)
 		rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: LSTM, InputSize: 3, HiddenSize: 8, NumLayers: 2, Dropout: 0.5})
 		check(t, err)
-		g, err := New(ps, 2, 3, training)
+		g, err := New(ps, Config{Batch: 2, Steps: 3, Training: training, Impl: impl})
 		check(t, err)
 		x, err := emb.Build(g)
 		check(t, err)

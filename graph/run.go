@@ -7,9 +7,9 @@ import (
 )
 
 // Compile prepares the graph to run. With a loss node it adds the symbolic
-// gradient of the loss with respect to every learnable, so that Run also
-// accumulates each parameter's gradient into its Param.Grad; with a nil loss
-// the graph only runs forward (inference). The gradients of the loss with
+// gradient of the loss (gorgonia.Grad) with respect to every learnable, so
+// that Run also computes the parameters' gradients; with a nil loss the
+// graph only runs forward (inference). The gradients of the loss with
 // respect to the watched nodes (e.g. the embedded inputs) are kept too, for
 // Gradient to return.
 func (g *Graph) Compile(loss *G.Node, watch ...*G.Node) (err error) {
@@ -17,31 +17,35 @@ func (g *Graph) Compile(loss *G.Node, watch ...*G.Node) (err error) {
 	if g.machine != nil {
 		return errors.New("graph: already compiled")
 	}
-	if loss != nil {
-		if !loss.IsScalar() {
-			return errors.Errorf("graph: loss must be a scalar, got shape %v", loss.Shape())
-		}
-		if _, err := G.Grad(loss, g.Learnables()...); err != nil {
-			return errors.Wrap(err, "graph: differentiating the loss")
-		}
-		g.watched = map[*G.Node]*G.Node{}
-		for _, n := range watch {
-			if n.Deriv() == nil {
-				return errors.Errorf("graph: watched node %v does not lead to a learnable", n.Name())
-			}
-			g.watched[n] = n.Deriv()
-		}
-		g.learning = true
-		g.machine = G.NewTapeMachine(g.ExprGraph, G.BindDualValues(g.Learnables()...))
+	if loss == nil {
+		g.machine = G.NewTapeMachine(g.ExprGraph)
 		return nil
 	}
-	g.machine = G.NewTapeMachine(g.ExprGraph)
+	if !loss.IsScalar() {
+		return errors.Errorf("graph: loss must be a scalar, got shape %v", loss.Shape())
+	}
+	wrt := g.Learnables()
+	if g.anchor != nil {
+		wrt = append(wrt, g.anchor)
+	}
+	if _, err := G.Grad(loss, wrt...); err != nil {
+		return errors.Wrap(err, "graph: differentiating the loss")
+	}
+	g.watched = map[*G.Node]*G.Node{}
+	for _, n := range watch {
+		if n.Deriv() == nil {
+			return errors.Errorf("graph: watched node %v does not lead to a learnable", n.Name())
+		}
+		g.watched[n] = n.Deriv()
+	}
+	g.learning = true
+	g.machine = G.NewTapeMachine(g.ExprGraph, G.BindDualValues(wrt...))
 	return nil
 }
 
-// Run executes the compiled graph on the current batch. When the graph was
-// compiled with a loss, each parameter's gradient for this batch is added to
-// its Param.Grad (zero them with Params.ZeroGrads or an optimizer step).
+// Run executes the compiled graph on the current batch: forward, and
+// backward when compiled with a loss. The parameters' gradients stay in the
+// graph until AccumulateGrads.
 func (g *Graph) Run() (err error) {
 	defer recoverTo(&err, "graph: running")
 	if g.machine == nil {
@@ -50,15 +54,37 @@ func (g *Graph) Run() (err error) {
 	if g.lengths == nil {
 		return errors.New("graph: Run before SetBatch")
 	}
-	if g.learning {
-		g.zeroNodeGrads()
-	}
 	g.machine.Reset()
 	if err := g.machine.RunAll(); err != nil {
 		return errors.Wrap(err, "graph: running")
 	}
-	if g.learning {
-		return g.accumulateGrads()
+	return nil
+}
+
+// AccumulateGrads adds scale times the gradients of the last Run to each
+// parameter's Param.Grad and clears them in the graph. With several graphs
+// (workers) over parts of one batch, call it for each graph in a fixed
+// order, from one goroutine, so the sums are deterministic.
+func (g *Graph) AccumulateGrads(scale float64) error {
+	if !g.learning {
+		return errors.New("graph: AccumulateGrads on a graph compiled without a loss")
+	}
+	for _, p := range g.dual {
+		grad, err := g.paramNodes[p].Grad()
+		if err != nil {
+			return errors.Wrapf(err, "graph: gradient of %s", p.Name)
+		}
+		d, ok := grad.(*tensor.Dense)
+		if !ok {
+			return errors.Errorf("graph: gradient of %s is %T, want a tensor", p.Name, grad)
+		}
+		if err := addScaled(p.Grad, d, scale); err != nil {
+			return errors.Wrapf(err, "graph: gradient of %s", p.Name)
+		}
+		d.Zero()
+	}
+	for _, p := range g.directList {
+		g.direct[p].moveInto(p.Grad, scale)
 	}
 	return nil
 }
@@ -83,46 +109,4 @@ func (g *Graph) Close() error {
 		return nil
 	}
 	return g.machine.Close()
-}
-
-func (g *Graph) zeroNodeGrads() {
-	for _, p := range g.bound {
-		if grad, err := g.paramNodes[p].Grad(); err == nil {
-			if d, ok := grad.(*tensor.Dense); ok {
-				d.Zero()
-			}
-		}
-	}
-}
-
-func (g *Graph) accumulateGrads() error {
-	for _, p := range g.bound {
-		grad, err := g.paramNodes[p].Grad()
-		if err != nil {
-			return errors.Wrapf(err, "graph: gradient of %s", p.Name)
-		}
-		if err := addInto(p.Grad, grad.(*tensor.Dense)); err != nil {
-			return errors.Wrapf(err, "graph: gradient of %s", p.Name)
-		}
-	}
-	return nil
-}
-
-// addInto adds src to dst elementwise; both have dst's dtype and size.
-func addInto(dst, src *tensor.Dense) error {
-	if src.Shape().TotalSize() != dst.Shape().TotalSize() || src.Dtype() != dst.Dtype() {
-		return errors.Errorf("shape %v %v, want %v %v", src.Shape(), src.Dtype(), dst.Shape(), dst.Dtype())
-	}
-	if dst.Dtype() == tensor.Float32 {
-		d, s := dst.Float32s(), src.Float32s()
-		for i := range d {
-			d[i] += s[i]
-		}
-		return nil
-	}
-	d, s := dst.Float64s(), src.Float64s()
-	for i := range d {
-		d[i] += s[i]
-	}
-	return nil
 }

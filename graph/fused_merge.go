@@ -1,0 +1,130 @@
+package graph
+
+import (
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// mergeKernel combines the forward and reverse output sequences [T, B, H]
+// of a bidirectional layer as one op, into [T, B, 2H] (Concat) or
+// [T, B, H] (Sum, Mul, Ave).
+type mergeKernel[T float] struct {
+	g         *Graph
+	mode      Merge
+	hidden    int
+	width     int
+	a, b      []T // inputs of the last forward (Mul needs them)
+	outDense  *tensor.Dense
+	out       []T
+	daDense   *tensor.Dense
+	da        []T
+	dbDense   *tensor.Dense
+	db        []T
+	wroteOut  int // rows written in out by the last forward
+	wroteGrad int // rows written in da, db by the last backward
+}
+
+func newMergeKernel[T float](g *Graph, mode Merge, hidden int) *mergeKernel[T] {
+	k := &mergeKernel[T]{g: g, mode: mode, hidden: hidden, width: hidden}
+	if mode == Concat {
+		k.width = 2 * hidden
+	}
+	steps, batch := g.cfg.Steps, g.cfg.Batch
+	k.outDense, k.out = newBuffer[T](steps, batch, k.width)
+	k.daDense, k.da = newBuffer[T](steps, batch, hidden)
+	k.dbDense, k.db = newBuffer[T](steps, batch, hidden)
+	if mode == Mul {
+		k.a, k.b = make([]T, steps*batch*hidden), make([]T, steps*batch*hidden)
+	}
+	return k
+}
+
+func (k *mergeKernel[T]) name() string { return "fused_merge_" + k.mode.String() }
+func (k *mergeKernel[T]) outputShape() tensor.Shape {
+	return tensor.Shape{k.g.cfg.Steps, k.g.cfg.Batch, k.width}
+}
+func (k *mergeKernel[T]) secondaryShapes() []tensor.Shape     { return nil }
+func (k *mergeKernel[T]) diffWRT() []bool                     { return []bool{true, true} }
+func (k *mergeKernel[T]) secondary(int) G.Value               { return nil }
+func (k *mergeKernel[T]) setSecondaryGrad(int, G.Value) error { return nil }
+func (k *mergeKernel[T]) inputGrad(i int) G.Value {
+	if i == 0 {
+		return k.daDense
+	}
+	return k.dbDense
+}
+
+func (k *mergeKernel[T]) forward(inputs []G.Value) (G.Value, error) {
+	a, err := valueData[T](inputs[0])
+	if err != nil {
+		return nil, errors.Wrap(err, "forward input")
+	}
+	b, err := valueData[T](inputs[1])
+	if err != nil {
+		return nil, errors.Wrap(err, "reverse input")
+	}
+	rows, h := k.g.active*k.g.cfg.Batch, k.hidden
+	if k.mode == Mul {
+		copy(k.a, a[:rows*h])
+		copy(k.b, b[:rows*h])
+	}
+	for r := 0; r < rows; r++ {
+		ar, br := a[r*h:(r+1)*h], b[r*h:(r+1)*h]
+		out := k.out[r*k.width : (r+1)*k.width]
+		switch k.mode {
+		case Concat:
+			copy(out[:h], ar)
+			copy(out[h:], br)
+		case Sum:
+			for j := range out {
+				out[j] = ar[j] + br[j]
+			}
+		case Mul:
+			for j := range out {
+				out[j] = ar[j] * br[j]
+			}
+		case Ave:
+			for j := range out {
+				out[j] = (ar[j] + br[j]) * 0.5
+			}
+		}
+	}
+	zero(k.out[rows*k.width : max(k.wroteOut, rows)*k.width])
+	k.wroteOut = rows
+	return k.outDense, nil
+}
+
+func (k *mergeKernel[T]) backward(outGrad G.Value) error {
+	dOut, err := valueData[T](outGrad)
+	if err != nil {
+		return errors.Wrap(err, "output gradient")
+	}
+	rows, h := k.g.active*k.g.cfg.Batch, k.hidden
+	for r := 0; r < rows; r++ {
+		d := dOut[r*k.width : (r+1)*k.width]
+		da, db := k.da[r*h:(r+1)*h], k.db[r*h:(r+1)*h]
+		switch k.mode {
+		case Concat:
+			copy(da, d[:h])
+			copy(db, d[h:])
+		case Sum:
+			copy(da, d)
+			copy(db, d)
+		case Mul:
+			for j := range d {
+				da[j] = d[j] * k.b[r*h+j]
+				db[j] = d[j] * k.a[r*h+j]
+			}
+		case Ave:
+			for j := range d {
+				da[j] = d[j] * 0.5
+				db[j] = d[j] * 0.5
+			}
+		}
+	}
+	zero(k.da[rows*h : max(k.wroteGrad, rows)*h])
+	zero(k.db[rows*h : max(k.wroteGrad, rows)*h])
+	k.wroteGrad = rows
+	return nil
+}

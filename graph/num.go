@@ -1,0 +1,100 @@
+package graph
+
+import (
+	"math"
+
+	"github.com/pkg/errors"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// float is the element type of the fused kernels.
+type float interface{ ~float32 | ~float64 }
+
+// valueData returns the row-major elements of a tensor value, copying a
+// non-contiguous view first.
+func valueData[T float](v G.Value) ([]T, error) {
+	d, ok := v.(*tensor.Dense)
+	if !ok {
+		return nil, errors.Errorf("graph: want a dense tensor, got %T", v)
+	}
+	if d.IsMaterializable() {
+		d = d.Materialize().(*tensor.Dense)
+	}
+	data, ok := d.Data().([]T)
+	if !ok {
+		return nil, errors.Errorf("graph: tensor of %v, want %T elements", d.Dtype(), *new(T))
+	}
+	return data, nil
+}
+
+// newBuffer returns a zeroed dense tensor of shape backed by a []T.
+func newBuffer[T float](shape ...int) (*tensor.Dense, []T) {
+	size := 1
+	for _, d := range shape {
+		size *= d
+	}
+	data := make([]T, size)
+	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)), data
+}
+
+var blasImpl gonum.Implementation
+
+// gemm computes c = op(a) op(b) + beta c for row-major matrices: op(a) is
+// m×k, op(b) is k×n.
+func gemm[T float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	tA, tB := blas.NoTrans, blas.NoTrans
+	if transA {
+		tA = blas.Trans
+	}
+	if transB {
+		tB = blas.Trans
+	}
+	switch a := any(a).(type) {
+	case []float32:
+		blasImpl.Sgemm(tA, tB, m, n, k, 1, a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+	case []float64:
+		blasImpl.Dgemm(tA, tB, m, n, k, 1, a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+	}
+}
+
+func sigmoid[T float](x T) T { return T(1 / (1 + math.Exp(-float64(x)))) }
+
+func tanh[T float](x T) T { return T(math.Tanh(float64(x))) }
+
+// addRows adds the vector v to every row of the row-major matrix m.
+func addRows[T float](m, v []T) {
+	for r := 0; r+len(v) <= len(m); r += len(v) {
+		row := m[r : r+len(v)]
+		for j, x := range v {
+			row[j] += x
+		}
+	}
+}
+
+// addColumnSums adds the column sums of the row-major matrix m to v.
+func addColumnSums[T float](v, m []T) {
+	for r := 0; r+len(v) <= len(m); r += len(v) {
+		row := m[r : r+len(v)]
+		for j, x := range row {
+			v[j] += x
+		}
+	}
+}
+
+func zero[T float](s []T) {
+	for i := range s {
+		s[i] = 0
+	}
+}
+
+// paramData returns the elements of a parameter's value.
+func paramData[T float](p *Param) []T { return p.Value.Data().([]T) }
+
+// bufferData returns the elements of a gradient buffer.
+func bufferData[T float](b *gradBuffer) []T { return b.dense.Data().([]T) }
