@@ -43,6 +43,10 @@ type Config struct {
 	Training bool
 	// Impl is Fused (default) or Composed.
 	Impl Impl
+	// Padded runs the layers over the padding too, like an unpacked
+	// PyTorch RNN over a padded batch: every row counts as long as the
+	// batch's padded length, whatever lengths SetBatch is given.
+	Padded bool
 }
 
 // Graph is one Gorgonia expression graph for padded batches of B rows and
@@ -77,6 +81,7 @@ type Graph struct {
 
 	ids     []int
 	lengths []int
+	padded  []int // the lengths of a Padded graph
 	labels  []int
 	active  int
 	rng     *RNG
@@ -305,6 +310,13 @@ func (g *Graph) SetBatch(ids, lengths, labels []int) error {
 	steps, err := g.checkBatch(ids, lengths, labels)
 	if err != nil {
 		return err
+	}
+	if g.cfg.Padded {
+		g.padded = g.padded[:0]
+		for range lengths {
+			g.padded = append(g.padded, steps)
+		}
+		lengths = g.padded
 	}
 	g.ids, g.lengths, g.labels, g.active = ids, lengths, labels, steps
 	if g.tokens != nil {

@@ -21,8 +21,10 @@ type RecurrentConfig struct {
 	// Bidirectional adds a reverse direction to every layer, which reads
 	// each row from its own last real token back to its first.
 	Bidirectional bool
-	// Merge combines the two directions' outputs of every layer: Concat
+	// Merge combines the two directions' outputs of the top layer: Concat
 	// (default, PyTorch's; 2H features), Sum, Mul or Ave (Keras'; H).
+	// Between stacked layers the directions are always concatenated, as
+	// in PyTorch's modules, so every configuration loads into them.
 	Merge Merge
 	// Dropout is the probability of zeroing each output of every layer but
 	// the last, during training only (PyTorch's dropout argument).
@@ -74,7 +76,7 @@ func NewRecurrent(ps *Params, name string, cfg RecurrentConfig) (*Recurrent, err
 	for layer := 0; layer < cfg.NumLayers; layer++ {
 		in := cfg.InputSize
 		if layer > 0 {
-			in = cfg.outputWidth()
+			in = cfg.directions() * cfg.HiddenSize
 		}
 		var dirs []*DirectionWeights
 		for dir := 0; dir < cfg.directions(); dir++ {
@@ -193,7 +195,11 @@ func (r *Recurrent) Build(g *Graph, x *Seq, initial *States) (out *RecurrentOutp
 		}
 		x = results[0].outputs
 		if len(results) == 2 {
-			x = mergeSeqs(g, results[0].outputs, results[1].outputs, cfg.Merge)
+			m := Concat
+			if layer == len(r.Weights)-1 {
+				m = cfg.Merge
+			}
+			x = mergeSeqs(g, results[0].outputs, results[1].outputs, m)
 		}
 	}
 	out.Outputs = x

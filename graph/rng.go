@@ -17,9 +17,12 @@ type RNG struct {
 
 // NewRNG returns a source seeded by seed.
 func NewRNG(seed uint64) *RNG {
-	src := rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
+	src := rand.NewPCG(seed, seed^rngStream)
 	return &RNG{src: src, Rand: rand.New(src)}
 }
+
+// rngStream derives PCG's second seed word from the first.
+const rngStream = 0x9e3779b97f4a7c15
 
 // MarshalBinary returns the source's state.
 func (r *RNG) MarshalBinary() ([]byte, error) { return r.src.MarshalBinary() }
@@ -28,3 +31,6 @@ func (r *RNG) MarshalBinary() ([]byte, error) { return r.src.MarshalBinary() }
 func (r *RNG) UnmarshalBinary(state []byte) error {
 	return errors.Wrap(r.src.UnmarshalBinary(state), "graph: restoring RNG state")
 }
+
+// Seed resets the source to the state NewRNG(seed) starts from.
+func (r *RNG) Seed(seed uint64) { r.src.Seed(seed, seed^rngStream) }
