@@ -1,0 +1,62 @@
+package datasets
+
+import (
+	"fmt"
+
+	"github.com/pkg/errors"
+)
+
+// Encoded is a dataset as token ids: N rows, each a non-empty id sequence,
+// with its label.
+type Encoded struct {
+	IDs      [][]int      // [N][len_i] token ids, len_i >= 1; PadID never occurs
+	Labels   []int        // [N] class index of each row
+	Examples []int        // [N] index in the source Dataset.Examples of each row
+	Classes  []string     // class names, as the source Dataset's
+	Skipped  []SkippedRow // examples left out in lenient mode because they had no tokens
+}
+
+// Len returns the number of rows, N.
+func (e *Encoded) Len() int { return len(e.IDs) }
+
+// EncodeOptions says how Encode treats texts without tokens.
+type EncodeOptions struct {
+	// Lenient leaves out examples whose text has no tokens (e.g. only
+	// punctuation that the tokenizer drops), listing them in
+	// Encoded.Skipped. Default false: such an example is an error.
+	Lenient bool
+}
+
+// Encode tokenizes every example of ds with tok and maps the tokens to ids
+// with v. An example with no tokens is an error naming its file and line,
+// or with opts.Lenient is skipped and reported. Labels must index
+// ds.Classes.
+func Encode(ds *Dataset, tok Tokenizer, v *Vocab, opts EncodeOptions) (*Encoded, error) {
+	enc := &Encoded{
+		IDs:      make([][]int, 0, len(ds.Examples)),
+		Labels:   make([]int, 0, len(ds.Examples)),
+		Examples: make([]int, 0, len(ds.Examples)),
+		Classes:  ds.Classes,
+	}
+	for i, ex := range ds.Examples {
+		if ex.Label < 0 || ex.Label >= len(ds.Classes) {
+			return nil, errors.Errorf("%s: label %d is not a class index (have %d classes)", ds.where(i), ex.Label, len(ds.Classes))
+		}
+		tokens := tok.Tokenize(ex.Text)
+		if len(tokens) == 0 {
+			problem := fmt.Sprintf("text has no %s tokens: %s", tok.Name(), excerpt([]byte(ex.Text)))
+			if !opts.Lenient {
+				return nil, errors.Errorf("%s: %s", ds.where(i), problem)
+			}
+			enc.Skipped = append(enc.Skipped, SkippedRow{Line: ex.Line, Reason: problem})
+			continue
+		}
+		enc.IDs = append(enc.IDs, v.Encode(tokens))
+		enc.Labels = append(enc.Labels, ex.Label)
+		enc.Examples = append(enc.Examples, i)
+	}
+	if len(enc.IDs) == 0 {
+		return nil, errors.Errorf("%s: no example has %s tokens", ds.Path, tok.Name())
+	}
+	return enc, nil
+}

@@ -1,0 +1,96 @@
+package datasets
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseRows(t *testing.T) {
+	cases := []struct {
+		in      string
+		want    Rows
+		wantErr bool
+	}{
+		{"", Rows{}, false},
+		{"1:6000", Rows{1, 6000}, false},
+		{"6001:7600", Rows{6001, 7600}, false},
+		{"5:5", Rows{5, 5}, false},
+		{"0:10", Rows{}, true},
+		{"10:5", Rows{}, true},
+		{"1-10", Rows{}, true},
+		{"a:b", Rows{}, true},
+	}
+	for _, c := range cases {
+		got, err := ParseRows(c.in)
+		if (err != nil) != c.wantErr || got != c.want {
+			t.Errorf("ParseRows(%q) = %v, %v; want %v, error %v", c.in, got, err, c.want, c.wantErr)
+		}
+		if err == nil && got.String() != c.in {
+			t.Errorf("Rows %v prints as %q, want %q", got, got.String(), c.in)
+		}
+	}
+}
+
+// TestPrepare checks each way of choosing the validation examples and that
+// the vocabulary comes from the training examples only.
+func TestPrepare(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	data := write("data.csv", "label,text\npos,good film\nneg,bad film\npos,great plot\nneg,awful plot\npos,fine acting\nneg,poor acting\n")
+	val := write("val.csv", "label,text\npos,brilliant\nneg,dreadful\n")
+	other := write("other.csv", "label,text\nyes,x\nno,y\n")
+	cases := []struct {
+		name       string
+		src        Source
+		train, val int
+		wantErr    string
+	}{
+		{"builtin with split", Source{BuiltinSize: 100}, 90, 10, ""},
+		{"rows", Source{Path: data, TrainRows: Rows{1, 4}, ValRows: Rows{5, 6}}, 4, 2, ""},
+		{"validation file", Source{Path: data, ValPath: val}, 6, 2, ""},
+		{"no validation", Source{Path: data, ValSplit: -1}, 6, 0, ""},
+		{"rows beyond the file", Source{Path: data, TrainRows: Rows{1, 9}}, 0, 0, "has 6 examples, rows 1:9 asked"},
+		{"validation classes differ", Source{Path: data, ValPath: other}, 0, 0, "has classes [no yes]"},
+		{"one class to train on", Source{Path: data, TrainRows: Rows{1, 1}, ValRows: Rows{2, 2}}, 0, 0, "class"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := Prepare(c.src)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Train.Len() != c.train {
+				t.Errorf("%d training rows, want %d", p.Train.Len(), c.train)
+			}
+			if got := 0; p.Val != nil {
+				got = p.Val.Len()
+				if got != c.val {
+					t.Errorf("%d validation rows, want %d", got, c.val)
+				}
+			} else if c.val != 0 {
+				t.Errorf("no validation rows, want %d", c.val)
+			}
+		})
+	}
+	p, err := Prepare(Source{Path: data, ValPath: val})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Vocab.ID("brilliant") != UnkID {
+		t.Error("a validation-only word entered the vocabulary")
+	}
+}
