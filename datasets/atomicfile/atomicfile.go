@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/pkg/errors"
 )
@@ -50,11 +51,15 @@ func WriteFile(path string, write func(io.Writer) error) (err error) {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return errors.Wrapf(err, "write %s", path)
 	}
-	return syncDir(dir)
+	return SyncDir(dir)
 }
 
-// syncDir flushes a folder's entries, making a rename in it durable.
-func syncDir(dir string) error {
+// SyncDir flushes a folder's entries, making a rename in it durable.
+// Windows cannot sync folders and needs no such step.
+func SyncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return errors.Wrapf(err, "sync %s", dir)

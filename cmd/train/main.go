@@ -1,0 +1,406 @@
+// Command train trains a recurrent text classifier and writes a run
+// directory with the best and last models, metrics.jsonl and curves.png.
+//
+// With no arguments it trains an LSTM on gornn's built-in dataset (no
+// download), a task where word order decides the label. With -data it
+// reads AG News CSV, CSV/TSV, JSON Lines or a folder per class:
+//
+//	go run ./cmd/train
+//	go run ./cmd/train -data ../shared/data/ag_news/test.csv -train-rows 1:6000 -val-rows 6001:7600 -epochs 5
+//	go run ./cmd/train -resume runs/20261129-101500
+//
+// Exit status: 0 on success, 1 when training fails, 2 for bad usage, 130
+// or 143 when interrupted by SIGINT or SIGTERM (the run is saved and can be
+// resumed).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gornn/gornn/datasets"
+	"github.com/gornn/gornn/datasets/atomicfile"
+	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/models"
+	"github.com/gornn/gornn/train"
+	"github.com/pkg/errors"
+)
+
+// Exit statuses.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 128 // plus the signal number
+)
+
+// argsFile records a run's options in its directory, for -resume.
+const argsFile = "run.json"
+
+// options are the command line, as recorded in run.json.
+type options struct {
+	Data       string  `json:"data"`
+	ValData    string  `json:"val_data"`
+	ValSplit   float64 `json:"val_split"`
+	TrainRows  string  `json:"train_rows"`
+	ValRows    string  `json:"val_rows"`
+	Format     string  `json:"format"`
+	LabelCol   string  `json:"label_col"`
+	TextCols   string  `json:"text_cols"`
+	TitlesOnly bool    `json:"titles_only"`
+	Lenient    bool    `json:"lenient"`
+	Builtin    int     `json:"builtin"`
+
+	Cell          string  `json:"cell"`
+	Layers        int     `json:"layers"`
+	Bidirectional bool    `json:"bidirectional"`
+	Merge         string  `json:"merge"`
+	Embed         int     `json:"embed"`
+	Hidden        int     `json:"hidden"`
+	Dropout       float64 `json:"dropout"`
+	Pooling       string  `json:"pooling"`
+	Padded        bool    `json:"padded"`
+	Impl          string  `json:"impl"`
+
+	Epochs      int     `json:"epochs"`
+	Batch       int     `json:"batch"`
+	LR          float64 `json:"lr"`
+	Optimizer   string  `json:"optimizer"`
+	Momentum    float64 `json:"momentum"`
+	Clip        float64 `json:"clip"`
+	WeightDecay float64 `json:"weight_decay"`
+	Schedule    string  `json:"schedule"`
+	MaxLen      int     `json:"max_len"`
+	VocabSize   int     `json:"vocab_size"`
+	MinFreq     int     `json:"min_freq"`
+	Bucket      bool    `json:"bucket"`
+	Seed        uint64  `json:"seed"`
+	Patience    int     `json:"patience"`
+	Workers     int     `json:"-"`
+
+	Out    string `json:"-"`
+	Resume string `json:"-"`
+	Quiet  bool   `json:"-"`
+}
+
+// usageError is a bad command line (exit status 2).
+type usageError struct{ error }
+
+func main() {
+	ctx, stop := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	var caught os.Signal
+	go func() {
+		caught = <-signals
+		fmt.Fprintf(os.Stderr, "\n%v: finishing the current batch, then saving\n", caught)
+		stop()
+		signal.Stop(signals) // a second signal kills at once
+	}()
+	status := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if status == exitInterrupted && caught != nil {
+		status += int(caught.(syscall.Signal))
+	}
+	os.Exit(status)
+}
+
+// run is the command: it parses args, trains and reports, returning the
+// exit status (exitInterrupted without the signal number).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	opts, err := parse(args, stderr)
+	if err == flag.ErrHelp {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "train:", err)
+		return exitUsage
+	}
+	err = trainRun(ctx, opts, stdout, stderr)
+	var usage usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, train.ErrInterrupted):
+		fmt.Fprintf(stderr, "interrupted: the run is saved in %s\nresume it with: go run ./cmd/train -resume %s\n", opts.Out, opts.Out)
+		return exitInterrupted
+	case errors.As(err, &usage):
+		fmt.Fprintln(stderr, "train:", err)
+		return exitUsage
+	}
+	fmt.Fprintln(stderr, "train:", err)
+	return exitFailure
+}
+
+func parse(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: train [flags]\n\nTrains a recurrent text classifier. With no flags it trains an LSTM on the built-in dataset.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	// data
+	fs.StringVar(&o.Data, "data", "", "training data: a file (AG News CSV, CSV, TSV, JSON Lines) or a folder per class; empty: the built-in dataset")
+	fs.StringVar(&o.ValData, "val-data", "", "validation data (same formats); default: -val-rows, else -val-split of the training data")
+	fs.Float64Var(&o.ValSplit, "val-split", 0.1, "fraction of the training data held out for validation (stratified); 0: no validation")
+	fs.StringVar(&o.TrainRows, "train-rows", "", "1-based inclusive rows FROM:TO of -data to train on (e.g. 1:6000); default all")
+	fs.StringVar(&o.ValRows, "val-rows", "", "rows FROM:TO of -val-data (or of -data) to validate on (e.g. 6001:7600)")
+	fs.StringVar(&o.Format, "format", "auto", "data format: auto, agnews, csv, tsv, jsonl or dir")
+	fs.StringVar(&o.LabelCol, "label-col", "label", "label column (csv, tsv: name or 0-based index) or key (jsonl)")
+	fs.StringVar(&o.TextCols, "text-cols", "text", "comma-separated text columns or keys, joined with a space")
+	fs.BoolVar(&o.TitlesOnly, "titles-only", false, "AG News: use the titles only (as the Keras lesson does)")
+	fs.BoolVar(&o.Lenient, "lenient", false, "skip malformed rows (reported) instead of failing")
+	fs.IntVar(&o.Builtin, "builtin", 4000, "examples of the built-in dataset, when -data is empty")
+	// model
+	fs.StringVar(&o.Cell, "cell", "lstm", "recurrent cell: rnn_tanh, rnn_relu, lstm or gru")
+	fs.IntVar(&o.Layers, "layers", 1, "stacked recurrent layers")
+	fs.BoolVar(&o.Bidirectional, "bidirectional", false, "add a reverse direction to every layer")
+	fs.StringVar(&o.Merge, "merge", "concat", "how bidirectional outputs combine: concat, sum, mul or ave")
+	fs.IntVar(&o.Embed, "embed", 64, "embedding size")
+	fs.IntVar(&o.Hidden, "hidden", 32, "hidden state size")
+	fs.Float64Var(&o.Dropout, "dropout", 0, "dropout between recurrent layers")
+	fs.StringVar(&o.Pooling, "pooling", "last", "pooling over steps: last, mean, max or mean_all")
+	fs.BoolVar(&o.Padded, "padded", false, "run over the padding like an unpacked PyTorch RNN (default: packed sequences)")
+	fs.StringVar(&o.Impl, "impl", "fused", "graph implementation: fused or composed (the slower reference)")
+	// training
+	fs.IntVar(&o.Epochs, "epochs", 5, "passes over the training data")
+	fs.IntVar(&o.Batch, "batch", 16, "batch size")
+	fs.Float64Var(&o.LR, "lr", 1e-3, "learning rate")
+	fs.StringVar(&o.Optimizer, "optimizer", "adam", "optimizer: sgd, adam, rmsprop or adagrad")
+	fs.Float64Var(&o.Momentum, "momentum", 0, "momentum of sgd and rmsprop")
+	fs.Float64Var(&o.Clip, "clip", 0, "clip gradients to this global 2-norm; 0: no clipping")
+	fs.Float64Var(&o.WeightDecay, "weight-decay", 0, "L2 weight decay")
+	fs.StringVar(&o.Schedule, "schedule", "constant", "learning-rate schedule: constant, step, cosine, warmup or warmup_cosine")
+	fs.IntVar(&o.MaxLen, "max-len", 0, "truncate texts to this many tokens; 0: no truncation")
+	fs.IntVar(&o.VocabSize, "vocab-size", 20000, "largest vocabulary, <pad> and <unk> included; 0: no limit")
+	fs.IntVar(&o.MinFreq, "min-freq", 1, "drop tokens seen fewer times in the training data")
+	fs.BoolVar(&o.Bucket, "bucket", false, "batch rows of similar length together (less padding, faster)")
+	fs.Uint64Var(&o.Seed, "seed", 1, "random seed: weights, batch order, dropout, split")
+	fs.IntVar(&o.Patience, "patience", 0, "stop after this many epochs without better validation accuracy; 0: never")
+	fs.IntVar(&o.Workers, "workers", runtime.NumCPU(), "data-parallel workers")
+	// output
+	fs.StringVar(&o.Out, "out", "", `run directory; default "runs/" and the start time`)
+	fs.StringVar(&o.Resume, "resume", "", "continue the interrupted run in this directory (its options are reused)")
+	fs.BoolVar(&o.Quiet, "quiet", false, "no progress output")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, errors.Errorf("unexpected arguments %q (flags start with -)", fs.Args())
+	}
+	if o.Resume == "" {
+		return o, nil
+	}
+	return resumeOptions(o, fs)
+}
+
+// resumeOptions reads the run's recorded options; only -epochs, -workers
+// and -quiet may be given again.
+func resumeOptions(o options, fs *flag.FlagSet) (options, error) {
+	var bad []string
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "resume", "epochs", "workers", "quiet":
+		default:
+			bad = append(bad, "-"+f.Name)
+		}
+	})
+	if len(bad) > 0 {
+		return o, errors.Errorf("-resume reuses the run's options; %s cannot change", strings.Join(bad, ", "))
+	}
+	data, err := os.ReadFile(filepath.Join(o.Resume, argsFile))
+	if err != nil {
+		return o, errors.Wrap(err, "-resume")
+	}
+	saved := o
+	if err := json.Unmarshal(data, &saved); err != nil {
+		return o, errors.Wrapf(err, "-resume: %s", filepath.Join(o.Resume, argsFile))
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "epochs" {
+			saved.Epochs = o.Epochs
+		}
+	})
+	saved.Out = o.Resume
+	return saved, nil
+}
+
+// configs turns the options into the library's settings.
+func (o options) configs() (datasets.Source, models.Config, models.Options, train.Config, error) {
+	bad := func(err error) (datasets.Source, models.Config, models.Options, train.Config, error) {
+		return datasets.Source{}, models.Config{}, models.Options{}, train.Config{}, usageError{err}
+	}
+	trainRows, err := datasets.ParseRows(o.TrainRows)
+	if err != nil {
+		return bad(errors.Wrap(err, "-train-rows"))
+	}
+	valRows, err := datasets.ParseRows(o.ValRows)
+	if err != nil {
+		return bad(errors.Wrap(err, "-val-rows"))
+	}
+	switch datasets.Format(o.Format) {
+	case datasets.FormatAuto, datasets.FormatAGNews, datasets.FormatCSV, datasets.FormatTSV, datasets.FormatJSONL, datasets.FormatDir:
+	default:
+		return bad(errors.Errorf("-format %q: want auto, agnews, csv, tsv, jsonl or dir", o.Format))
+	}
+	if o.ValSplit < 0 || o.ValSplit >= 1 {
+		return bad(errors.Errorf("-val-split %v: want 0 <= F < 1", o.ValSplit))
+	}
+	valSplit := o.ValSplit
+	if valSplit == 0 {
+		valSplit = -1
+	}
+	src := datasets.Source{
+		Path: o.Data, ValPath: o.ValData, TrainRows: trainRows, ValRows: valRows, ValSplit: valSplit,
+		BuiltinSize: o.Builtin, Seed: o.Seed,
+		Load: datasets.LoadOptions{
+			Format: datasets.Format(o.Format), LabelCol: o.LabelCol, TextCols: strings.Split(o.TextCols, ","),
+			TitlesOnly: o.TitlesOnly, Lenient: o.Lenient,
+		},
+		Vocab: datasets.VocabOptions{MaxSize: o.VocabSize, MinFreq: o.MinFreq},
+	}
+	cell, err := graph.ParseCell(o.Cell)
+	if err != nil {
+		return bad(err)
+	}
+	merge, err := graph.ParseMerge(o.Merge)
+	if err != nil {
+		return bad(err)
+	}
+	pooling, err := graph.ParsePooling(o.Pooling)
+	if err != nil {
+		return bad(err)
+	}
+	impl := graph.Fused
+	switch o.Impl {
+	case "fused":
+	case "composed":
+		impl = graph.Composed
+	default:
+		return bad(errors.Errorf("-impl %q: want fused or composed", o.Impl))
+	}
+	for _, p := range []struct {
+		name  string
+		value int
+	}{{"-embed", o.Embed}, {"-hidden", o.Hidden}, {"-layers", o.Layers}, {"-epochs", o.Epochs}, {"-batch", o.Batch}, {"-workers", o.Workers}} {
+		if p.value <= 0 {
+			return bad(errors.Errorf("%s %d: must be positive", p.name, p.value))
+		}
+	}
+	modelCfg := models.Config{
+		Cell: cell, EmbedDim: o.Embed, HiddenSize: o.Hidden, NumLayers: o.Layers, Bidirectional: o.Bidirectional,
+		Merge: merge, Pooling: pooling, Padded: o.Padded, Dropout: o.Dropout, MaxLen: o.MaxLen,
+	}
+	trainCfg := train.Config{
+		Epochs: o.Epochs, BatchSize: o.Batch, MaxLen: o.MaxLen, Bucket: o.Bucket, Optimizer: o.Optimizer, LR: o.LR,
+		Momentum: o.Momentum, WeightDecay: o.WeightDecay, Clip: o.Clip, Schedule: o.Schedule, Patience: o.Patience,
+		Workers: o.Workers, Seed: o.Seed, OutDir: o.Out,
+	}
+	return src, modelCfg, models.Options{Seed: o.Seed, Impl: impl}, trainCfg, nil
+}
+
+func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	if o.Out == "" {
+		o.Out = filepath.Join("runs", time.Now().Format("20060102-150405"))
+	}
+	src, modelCfg, modelOpts, trainCfg, err := o.configs()
+	if err != nil {
+		return err
+	}
+	if !o.Quiet {
+		trainCfg.Progress = stderr
+	}
+	what := "the built-in dataset (word order decides the label)"
+	if o.Data != "" {
+		what = o.Data
+	}
+	fmt.Fprintf(stdout, "data: %s\n", what)
+	data, err := datasets.Prepare(src)
+	if err != nil {
+		return err
+	}
+	report(stdout, data)
+	modelCfg.Labels = data.Classes
+	var model *models.Classifier
+	if o.Resume != "" {
+		model, err = models.Load(filepath.Join(o.Out, train.LastDir), modelOpts)
+	} else {
+		model, err = models.New(modelCfg, data.Vocab, modelOpts)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "model: %s, %d layer(s)%s, embed %d, hidden %d, pooling %s: %d parameters\n",
+		modelCfg.Cell, modelCfg.NumLayers, map[bool]string{true: " bidirectional", false: ""}[modelCfg.Bidirectional],
+		modelCfg.EmbedDim, modelCfg.HiddenSize, modelCfg.Pooling, model.Params().Count())
+	trainer, err := train.New(model, trainCfg)
+	if err != nil {
+		return usageError{err}
+	}
+	if o.Resume != "" {
+		if err := trainer.Resume(o.Out); err != nil {
+			return err
+		}
+	} else if err := saveOptions(o); err != nil {
+		return err
+	}
+	result, err := trainer.Fit(ctx, data.Train, data.Val)
+	if err != nil {
+		return err
+	}
+	summarize(stdout, o.Out, result)
+	return nil
+}
+
+func saveOptions(o options) error {
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(o.Out, argsFile), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(o)
+	})
+}
+
+func report(w io.Writer, data *datasets.Prepared) {
+	fmt.Fprintf(w, "examples: %d training", data.Train.Len())
+	if data.Val != nil {
+		fmt.Fprintf(w, ", %d validation", data.Val.Len())
+	}
+	fmt.Fprintf(w, "; classes %s; vocabulary %d tokens\n", strings.Join(data.Classes, ", "), data.Vocab.Len())
+	skipped := len(data.TrainSource.Skipped) + len(data.Train.Skipped)
+	if data.ValSource != nil {
+		skipped += len(data.ValSource.Skipped)
+	}
+	if data.Val != nil {
+		skipped += len(data.Val.Skipped)
+	}
+	if skipped > 0 {
+		fmt.Fprintf(w, "skipped %d malformed or empty rows (-lenient)\n", skipped)
+	}
+}
+
+func summarize(w io.Writer, out string, result *train.Result) {
+	if len(result.Epochs) == 0 {
+		return
+	}
+	last := result.Epochs[len(result.Epochs)-1]
+	fmt.Fprintf(w, "done (%s): %d epochs, train accuracy %.4f", result.Stopped, last.Epoch, last.TrainAcc)
+	if result.BestEpoch > 0 {
+		best := result.Epochs[result.BestEpoch-1]
+		fmt.Fprintf(w, ", best validation accuracy %.4f (epoch %d)", best.ValAcc, best.Epoch)
+	}
+	fmt.Fprintf(w, "\nmodel: %s\nmetrics: %s, %s\npredict: go run ./cmd/predict -model %s \"some text\"\n",
+		filepath.Join(out, train.BestDir), filepath.Join(out, train.MetricsFile), filepath.Join(out, train.CurvesFile), filepath.Join(out, train.BestDir))
+}

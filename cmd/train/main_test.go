@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestExitCodes checks the exit status and message of bad command lines
+// and bad data files.
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("label,text\npos,fine\nneg\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"help", []string{"-h"}, exitOK, "-cell"},
+		{"unknown flag", []string{"-colour", "red"}, exitUsage, "flag provided but not defined: -colour"},
+		{"stray argument", []string{"data.csv"}, exitUsage, "unexpected arguments"},
+		{"unknown cell", []string{"-cell", "transformer"}, exitUsage, `unknown cell "transformer"`},
+		{"unknown pooling", []string{"-pooling", "first"}, exitUsage, `unknown pooling "first"`},
+		{"bad rows", []string{"-train-rows", "10-1"}, exitUsage, "-train-rows"},
+		{"bad split", []string{"-val-split", "1.5"}, exitUsage, "-val-split 1.5"},
+		{"zero hidden", []string{"-hidden", "0"}, exitUsage, "-hidden 0"},
+		{"unknown optimizer", []string{"-optimizer", "lion", "-builtin", "40", "-out", filepath.Join(dir, "x")}, exitUsage, "lion"},
+		{"missing data", []string{"-data", filepath.Join(dir, "nope.csv")}, exitFailure, "nope.csv"},
+		{"malformed row", []string{"-data", bad}, exitFailure, "bad.csv:3"},
+		{"resume without run", []string{"-resume", filepath.Join(dir, "none")}, exitUsage, "run.json"},
+		{"resume with other options", []string{"-resume", dir, "-hidden", "8"}, exitUsage, "-hidden cannot change"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), c.args, &stdout, &stderr)
+			if code != c.code {
+				t.Errorf("exit status %d, want %d; stderr:\n%s", code, c.code, stderr.String())
+			}
+			if !strings.Contains(stderr.String()+stdout.String(), c.want) {
+				t.Errorf("output does not mention %q:\n%s%s", c.want, stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
+// TestTrainInterruptResume trains on a small built-in set, interrupted
+// before its first batch, then resumes the run to completion.
+func TestTrainInterruptResume(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	args := []string{"-builtin", "200", "-epochs", "2", "-embed", "8", "-hidden", "8", "-quiet", "-out", out}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	if code := run(ctx, args, &stdout, &stderr); code != exitInterrupted {
+		t.Fatalf("interrupted run: exit status %d, want %d\n%s", code, exitInterrupted, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "-resume "+out) {
+		t.Errorf("the interrupted run does not say how to resume:\n%s", stderr.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(context.Background(), []string{"-resume", out, "-quiet"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("resumed run: exit status %d\n%s", code, stderr.String())
+	}
+	for _, f := range []string{"best/config.json", "best/vocab.txt", "best/model.safetensors", "last/trainer_state.json", "last/optimizer.safetensors", "metrics.jsonl", "curves.png", "run.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("run directory lacks %s", f)
+		}
+	}
+	if !strings.Contains(stdout.String(), "done (completed): 2 epochs") {
+		t.Errorf("summary missing:\n%s", stdout.String())
+	}
+}

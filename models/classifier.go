@@ -1,0 +1,252 @@
+package models
+
+import (
+	"container/list"
+
+	"github.com/gornn/gornn/datasets"
+	"github.com/gornn/gornn/graph"
+	"github.com/pkg/errors"
+	"gorgonia.org/tensor"
+)
+
+// Options are the settings of a Classifier that are not part of its saved
+// configuration. The zero value gives the defaults.
+type Options struct {
+	// Seed seeds the initial weights.
+	Seed uint64
+	// Impl builds the graphs: graph.Fused (default) or graph.Composed.
+	Impl graph.Impl
+	// MaxGraphs bounds the compiled graphs kept at once; the least
+	// recently used is dropped beyond it. Default 12.
+	MaxGraphs int
+	// PredictBatch is the batch size of Predict. Default 64.
+	PredictBatch int
+}
+
+// Classifier is a recurrent text classifier (see the package doc). Its
+// parameters are shared by every graph it compiles. A Classifier is not
+// safe for concurrent use.
+type Classifier struct {
+	cfg       Config
+	opts      Options
+	vocab     *datasets.Vocab
+	tokenizer datasets.Tokenizer
+	params    *graph.Params
+	embedding *graph.Embedding
+	rnn       *graph.Recurrent
+	fc        *graph.Linear
+
+	networks map[networkKey]*list.Element
+	lru      *list.List // of *cachedNetwork, most recent first
+}
+
+type networkKey struct {
+	batch, steps int
+	mode         graph.Mode
+	replica      int
+}
+
+type cachedNetwork struct {
+	key networkKey
+	net *graph.Network
+}
+
+// New declares a classifier for cfg over vocab, with weights initialised as
+// PyTorch initialises the equivalent modules, drawn from opts.Seed.
+// cfg.VocabSize and cfg.NumClasses default to vocab.Len() and len(cfg.Labels).
+func New(cfg Config, vocab *datasets.Vocab, opts Options) (*Classifier, error) {
+	if vocab == nil {
+		return nil, errors.New("models: nil vocabulary")
+	}
+	if cfg.VocabSize == 0 {
+		cfg.VocabSize = vocab.Len()
+	}
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.VocabSize != vocab.Len() {
+		return nil, errors.Errorf("models: vocab_size %d but the vocabulary has %d tokens", cfg.VocabSize, vocab.Len())
+	}
+	tok, err := datasets.NewTokenizer(cfg.Tokenizer)
+	if err != nil {
+		return nil, errors.Wrap(err, "models")
+	}
+	if opts.MaxGraphs == 0 {
+		opts.MaxGraphs = 12
+	}
+	if opts.PredictBatch == 0 {
+		opts.PredictBatch = 64
+	}
+	params, err := graph.NewParams(tensor.Float32, opts.Seed)
+	if err != nil {
+		return nil, err
+	}
+	c := &Classifier{cfg: cfg, opts: opts, vocab: vocab, tokenizer: tok, params: params, networks: map[networkKey]*list.Element{}, lru: list.New()}
+	if c.embedding, err = graph.NewEmbedding(params, "embedding", cfg.VocabSize, cfg.EmbedDim, datasets.PadID); err != nil {
+		return nil, err
+	}
+	if c.rnn, err = graph.NewRecurrent(params, "rnn", graph.RecurrentConfig{
+		Cell: cfg.Cell, InputSize: cfg.EmbedDim, HiddenSize: cfg.HiddenSize, NumLayers: cfg.NumLayers,
+		Bidirectional: cfg.Bidirectional, Merge: cfg.Merge, Dropout: cfg.Dropout,
+	}); err != nil {
+		return nil, err
+	}
+	if c.fc, err = graph.NewLinear(params, "fc", cfg.OutputWidth(), cfg.NumClasses); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Config returns the classifier's configuration.
+func (c *Classifier) Config() Config { return c.cfg }
+
+// Vocab returns the classifier's vocabulary.
+func (c *Classifier) Vocab() *datasets.Vocab { return c.vocab }
+
+// Tokenizer returns the tokenizer the classifier reads texts with.
+func (c *Classifier) Tokenizer() datasets.Tokenizer { return c.tokenizer }
+
+// Params returns the learnable parameters, named as the state_dict of the
+// equivalent PyTorch modules.
+func (c *Classifier) Params() *graph.Params { return c.params }
+
+// bucketSteps returns the padded length a fused graph is built for, so that
+// batches of nearby lengths share one graph: 16, 24, 32, 48, 64, 96, ...
+func bucketSteps(steps int) int {
+	bucket := 16
+	for bucket < steps {
+		if bucket&(bucket-1) == 0 {
+			bucket += bucket / 2
+		} else {
+			bucket = bucket / 3 * 4
+		}
+	}
+	return bucket
+}
+
+// Network returns a compiled network for batches of batch rows padded to
+// steps tokens, built for mode; replica tells apart the networks of
+// parallel workers. Networks are cached (see Options.MaxGraphs).
+func (c *Classifier) Network(batch, steps int, mode graph.Mode, replica int) (*graph.Network, error) {
+	if c.opts.Impl == graph.Fused {
+		steps = bucketSteps(steps)
+	}
+	key := networkKey{batch, steps, mode, replica}
+	if e, ok := c.networks[key]; ok {
+		c.lru.MoveToFront(e)
+		return e.Value.(*cachedNetwork).net, nil
+	}
+	net, err := c.build(batch, steps, mode)
+	if err != nil {
+		return nil, err
+	}
+	c.networks[key] = c.lru.PushFront(&cachedNetwork{key: key, net: net})
+	for c.lru.Len() > c.opts.MaxGraphs {
+		oldest := c.lru.Remove(c.lru.Back()).(*cachedNetwork)
+		delete(c.networks, oldest.key)
+		if err := oldest.net.Close(); err != nil {
+			return nil, errors.Wrap(err, "models: closing a cached graph")
+		}
+	}
+	return net, nil
+}
+
+func (c *Classifier) build(batch, steps int, mode graph.Mode) (*graph.Network, error) {
+	g, err := graph.New(c.params, graph.Config{
+		Batch: batch, Steps: steps, Training: mode == graph.Train, Impl: c.opts.Impl, Padded: c.cfg.Padded,
+	})
+	if err != nil {
+		return nil, err
+	}
+	x, err := c.embedding.Build(g)
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.rnn.Build(g, x, nil)
+	if err != nil {
+		return nil, err
+	}
+	pooled, err := graph.Pool(g, out, c.cfg.Pooling)
+	if err != nil {
+		return nil, err
+	}
+	net := &graph.Network{Graph: g, Mode: mode}
+	if net.Logits, err = c.fc.Build(g, pooled); err != nil {
+		return nil, err
+	}
+	if mode != graph.Predict {
+		if net.Loss, err = graph.CrossEntropy(g, net.Logits); err != nil {
+			return nil, err
+		}
+	}
+	differentiate := net.Loss
+	if mode != graph.Train {
+		differentiate = nil
+	}
+	if err := g.Compile(differentiate); err != nil {
+		return nil, err
+	}
+	return net, nil
+}
+
+// Prediction is a classifier's answer for one text.
+type Prediction struct {
+	Class         int       // index of the most likely label
+	Label         string    // its name
+	Probabilities []float64 // [C] softmax probabilities, in label order
+	Logits        []float64 // [C] the linear layer's outputs
+}
+
+// Predict classifies texts. A text without tokens reads as one unknown
+// token.
+func (c *Classifier) Predict(texts []string) ([]Prediction, error) {
+	seqs := make([][]int, len(texts))
+	for i, text := range texts {
+		seqs[i] = c.vocab.Encode(c.tokenizer.Tokenize(text))
+		if len(seqs[i]) == 0 {
+			seqs[i] = []int{datasets.UnkID}
+		}
+	}
+	return c.PredictIDs(seqs)
+}
+
+// PredictIDs classifies token id sequences (each non-empty, truncated to
+// MaxLen when set).
+func (c *Classifier) PredictIDs(seqs [][]int) ([]Prediction, error) {
+	preds := make([]Prediction, 0, len(seqs))
+	classes := c.cfg.NumClasses
+	for from := 0; from < len(seqs); from += c.opts.PredictBatch {
+		chunk := seqs[from:min(from+c.opts.PredictBatch, len(seqs))]
+		batch, err := datasets.PadBatch(chunk, c.cfg.MaxLen)
+		if err != nil {
+			return nil, errors.Wrapf(err, "models: texts %d..%d", from, from+len(chunk)-1)
+		}
+		net, err := c.Network(batch.Size, batch.Steps, graph.Predict, 0)
+		if err != nil {
+			return nil, err
+		}
+		if err := net.SetBatch(batch.IDs, batch.Lengths, nil); err != nil {
+			return nil, errors.Wrapf(err, "models: texts %d..%d", from, from+len(chunk)-1)
+		}
+		if err := net.Run(); err != nil {
+			return nil, err
+		}
+		best := make([]int, batch.Size)
+		probs := make([]float64, batch.Size*classes)
+		if err := net.Predictions(best, probs); err != nil {
+			return nil, err
+		}
+		logits, err := net.LogitValues()
+		if err != nil {
+			return nil, err
+		}
+		for b, class := range best {
+			preds = append(preds, Prediction{
+				Class: class, Label: c.cfg.Labels[class],
+				Probabilities: probs[b*classes : (b+1)*classes], Logits: logits[b*classes : (b+1)*classes],
+			})
+		}
+	}
+	return preds, nil
+}

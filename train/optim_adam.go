@@ -1,0 +1,90 @@
+package train
+
+import (
+	"math"
+
+	"github.com/gornn/gornn/graph"
+)
+
+// adam is torch.optim.Adam (amsgrad=False). At step t, for each element,
+// with state m = "exp_avg" and v = "exp_avg_sq":
+//
+//	g = g + weight_decay·p                  if WeightDecay > 0
+//	m = beta1·m + (1-beta1)·g
+//	v = beta2·v + (1-beta2)·g·g
+//	p = p - (lr / (1-beta1^t)) · m / (sqrt(v) / sqrt(1-beta2^t) + eps)
+type adam struct {
+	base
+	beta1, beta2, eps, weightDecay float64
+	// Of the current step:
+	stepSize, bc2Sqrt float64
+}
+
+var _ Optimizer = (*adam)(nil)
+
+func newAdam(params *graph.Params, cfg OptimizerConfig) *adam {
+	o := &adam{
+		beta1:       orDefault(cfg.Beta1, 0.9),
+		beta2:       orDefault(cfg.Beta2, 0.999),
+		eps:         orDefault(cfg.Eps, 1e-8),
+		weightDecay: cfg.WeightDecay,
+	}
+	o.init("adam", o, params, cfg.Workers, 0, "exp_avg", "exp_avg_sq")
+	return o
+}
+
+// Step applies one Adam update with learning rate lr.
+func (o *adam) Step(lr float64) error {
+	if err := o.check(lr); err != nil {
+		return err
+	}
+	o.step++
+	// As torch: scalars in float64, then rounded to the parameters' dtype.
+	o.stepSize = lr / (1 - powInt(o.beta1, o.step))
+	o.bc2Sqrt = math.Sqrt(1 - powInt(o.beta2, o.step))
+	o.apply()
+	return nil
+}
+
+func (o *adam) update(i, lo, hi int) {
+	if o.f32 {
+		p := o.params[i].Value.Float32s()[lo:hi]
+		g := o.params[i].Grad.Float32s()[lo:hi]
+		m := o.state[0][i].Float32s()[lo:hi]
+		v := o.state[1][i].Float32s()[lo:hi]
+		g, m, v = g[:len(p)], m[:len(p)], v[:len(p)] // bounds-check elimination
+		wd, eps := float32(o.weightDecay), float32(o.eps)
+		b1, keep1 := float32(o.beta1), float32(1-o.beta1)
+		b2, keep2 := float32(o.beta2), float32(1-o.beta2)
+		bc2Sqrt, negStep := float32(o.bc2Sqrt), float32(-o.stepSize)
+		for j := range p {
+			gj := g[j]
+			if wd != 0 {
+				gj = fma32(wd, p[j], gj)
+			}
+			m[j] = fma32(keep1, gj, float32(m[j]*b1))
+			v[j] = fma32(float32(keep2*gj), gj, float32(v[j]*b2))
+			denom := float32(sqrt32(v[j])/bc2Sqrt) + eps
+			p[j] += float32(float32(negStep*m[j]) / denom)
+		}
+		return
+	}
+	p := o.params[i].Value.Float64s()[lo:hi]
+	g := o.params[i].Grad.Float64s()[lo:hi]
+	m := o.state[0][i].Float64s()[lo:hi]
+	v := o.state[1][i].Float64s()[lo:hi]
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	wd, eps := o.weightDecay, o.eps
+	b1, keep1, b2, keep2 := o.beta1, 1-o.beta1, o.beta2, 1-o.beta2
+	bc2Sqrt, negStep := o.bc2Sqrt, -o.stepSize
+	for j := range p {
+		gj := g[j]
+		if wd != 0 {
+			gj = math.FMA(wd, p[j], gj)
+		}
+		m[j] = math.FMA(keep1, gj, float64(m[j]*b1))
+		v[j] = math.FMA(float64(keep2*gj), gj, float64(v[j]*b2))
+		denom := float64(math.Sqrt(v[j])/bc2Sqrt) + eps
+		p[j] += float64(negStep*m[j]) / denom
+	}
+}

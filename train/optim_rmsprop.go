@@ -1,0 +1,124 @@
+package train
+
+import (
+	"math"
+
+	"github.com/gornn/gornn/graph"
+)
+
+// rmsprop is torch.optim.RMSprop (centered=False). For each element, with
+// state v = "square_avg" (and b = "momentum_buffer" when Momentum > 0):
+//
+//	g = g + weight_decay·p                  if WeightDecay > 0
+//	v = alpha·v + (1-alpha)·g·g
+//	b = momentum·b + g / (sqrt(v) + eps);  p = p - lr·b     if Momentum > 0
+//	p = p - lr · g / (sqrt(v) + eps)                        otherwise
+type rmsprop struct {
+	base
+	alpha, eps, weightDecay, momentum float64
+	lr                                float64 // of the current step
+}
+
+var _ Optimizer = (*rmsprop)(nil)
+
+func newRMSprop(params *graph.Params, cfg OptimizerConfig) *rmsprop {
+	o := &rmsprop{
+		alpha:       orDefault(cfg.Alpha, 0.99),
+		eps:         orDefault(cfg.Eps, 1e-8),
+		weightDecay: cfg.WeightDecay,
+		momentum:    cfg.Momentum,
+	}
+	if o.momentum != 0 {
+		o.init("rmsprop", o, params, cfg.Workers, 0, "square_avg", "momentum_buffer")
+	} else {
+		o.init("rmsprop", o, params, cfg.Workers, 0, "square_avg")
+	}
+	return o
+}
+
+// Step applies one RMSprop update with learning rate lr.
+func (o *rmsprop) Step(lr float64) error {
+	if err := o.check(lr); err != nil {
+		return err
+	}
+	o.step++
+	o.lr = lr
+	o.apply()
+	return nil
+}
+
+func (o *rmsprop) update(i, lo, hi int) {
+	if o.f32 {
+		o.update32(i, lo, hi)
+	} else {
+		o.update64(i, lo, hi)
+	}
+}
+
+func (o *rmsprop) update32(i, lo, hi int) {
+	p := o.params[i].Value.Float32s()[lo:hi]
+	g := o.params[i].Grad.Float32s()[lo:hi]
+	v := o.state[0][i].Float32s()[lo:hi]
+	g, v = g[:len(p)], v[:len(p)] // bounds-check elimination, as below
+	wd, eps, negLR := float32(o.weightDecay), float32(o.eps), float32(-o.lr)
+	alpha, keep := float32(o.alpha), float32(1-o.alpha)
+	if o.momentum == 0 {
+		for j := range p {
+			gj := g[j]
+			if wd != 0 {
+				gj = fma32(wd, p[j], gj)
+			}
+			v[j] = fma32(float32(keep*gj), gj, float32(v[j]*alpha))
+			avg := sqrt32(v[j]) + eps
+			p[j] += float32(float32(negLR*gj) / avg)
+		}
+		return
+	}
+	buf := o.state[1][i].Float32s()[lo:hi]
+	buf = buf[:len(p)]
+	mom := float32(o.momentum)
+	for j := range p {
+		gj := g[j]
+		if wd != 0 {
+			gj = fma32(wd, p[j], gj)
+		}
+		v[j] = fma32(float32(keep*gj), gj, float32(v[j]*alpha))
+		avg := sqrt32(v[j]) + eps
+		buf[j] = float32(buf[j]*mom) + float32(gj/avg)
+		p[j] = fma32(negLR, buf[j], p[j])
+	}
+}
+
+func (o *rmsprop) update64(i, lo, hi int) {
+	p := o.params[i].Value.Float64s()[lo:hi]
+	g := o.params[i].Grad.Float64s()[lo:hi]
+	v := o.state[0][i].Float64s()[lo:hi]
+	g, v = g[:len(p)], v[:len(p)]
+	wd, eps, negLR := o.weightDecay, o.eps, -o.lr
+	alpha, keep := o.alpha, 1-o.alpha
+	if o.momentum == 0 {
+		for j := range p {
+			gj := g[j]
+			if wd != 0 {
+				gj = math.FMA(wd, p[j], gj)
+			}
+			v[j] = math.FMA(float64(keep*gj), gj, float64(v[j]*alpha))
+			avg := math.Sqrt(v[j]) + eps
+			p[j] += float64(negLR*gj) / avg
+		}
+		return
+	}
+	buf := o.state[1][i].Float64s()[lo:hi]
+	buf = buf[:len(p)]
+	mom := o.momentum
+	for j := range p {
+		gj := g[j]
+		if wd != 0 {
+			gj = math.FMA(wd, p[j], gj)
+		}
+		v[j] = math.FMA(float64(keep*gj), gj, float64(v[j]*alpha))
+		avg := math.Sqrt(v[j]) + eps
+		buf[j] = float64(buf[j]*mom) + gj/avg
+		p[j] = math.FMA(negLR, buf[j], p[j])
+	}
+}

@@ -1,0 +1,130 @@
+package train
+
+import (
+	"math"
+
+	"github.com/gornn/gornn/graph"
+)
+
+// sgd is torch.optim.SGD. For each element, with g the gradient and p the
+// parameter (state "momentum_buffer" b when Momentum > 0):
+//
+//	g = g + weight_decay·p                 if WeightDecay > 0
+//	b = g                                  at the first step
+//	b = momentum·b + (1-dampening)·g       afterwards
+//	g = g + momentum·b  (Nesterov)  or  g = b
+//	p = p - lr·g
+type sgd struct {
+	base
+	momentum, dampening, weightDecay float64
+	nesterov                         bool
+	lr                               float64 // of the current step
+}
+
+var _ Optimizer = (*sgd)(nil)
+
+func newSGD(params *graph.Params, cfg OptimizerConfig) *sgd {
+	o := &sgd{momentum: cfg.Momentum, dampening: cfg.Dampening, weightDecay: cfg.WeightDecay, nesterov: cfg.Nesterov}
+	if o.momentum != 0 {
+		o.init("sgd", o, params, cfg.Workers, 0, "momentum_buffer")
+	} else {
+		o.init("sgd", o, params, cfg.Workers, 0)
+	}
+	return o
+}
+
+// Step applies one SGD update with learning rate lr.
+func (o *sgd) Step(lr float64) error {
+	if err := o.check(lr); err != nil {
+		return err
+	}
+	o.step++
+	o.lr = lr
+	o.apply()
+	return nil
+}
+
+func (o *sgd) update(i, lo, hi int) {
+	if o.f32 {
+		o.update32(i, lo, hi)
+	} else {
+		o.update64(i, lo, hi)
+	}
+}
+
+func (o *sgd) update32(i, lo, hi int) {
+	p := o.params[i].Value.Float32s()[lo:hi]
+	g := o.params[i].Grad.Float32s()[lo:hi]
+	g = g[:len(p)] // bounds-check elimination, as below
+	wd, negLR := float32(o.weightDecay), float32(-o.lr)
+	if o.momentum == 0 {
+		for j := range p {
+			d := g[j]
+			if wd != 0 {
+				d = fma32(wd, p[j], d)
+			}
+			p[j] = fma32(negLR, d, p[j])
+		}
+		return
+	}
+	buf := o.state[0][i].Float32s()[lo:hi]
+	buf = buf[:len(p)]
+	mom, keep, first := float32(o.momentum), float32(1-o.dampening), o.step == 1
+	for j := range p {
+		d := g[j]
+		if wd != 0 {
+			d = fma32(wd, p[j], d)
+		}
+		switch {
+		case first:
+			buf[j] = d
+		case keep == 1: // fma(d, 1, b) is the float32 sum, without fma32's ties
+			buf[j] = d + float32(buf[j]*mom)
+		default:
+			buf[j] = fma32(keep, d, float32(buf[j]*mom))
+		}
+		if o.nesterov {
+			d = fma32(mom, buf[j], d)
+		} else {
+			d = buf[j]
+		}
+		p[j] = fma32(negLR, d, p[j])
+	}
+}
+
+func (o *sgd) update64(i, lo, hi int) {
+	p := o.params[i].Value.Float64s()[lo:hi]
+	g := o.params[i].Grad.Float64s()[lo:hi]
+	g = g[:len(p)]
+	wd, negLR := o.weightDecay, -o.lr
+	if o.momentum == 0 {
+		for j := range p {
+			d := g[j]
+			if wd != 0 {
+				d = math.FMA(wd, p[j], d)
+			}
+			p[j] = math.FMA(negLR, d, p[j])
+		}
+		return
+	}
+	buf := o.state[0][i].Float64s()[lo:hi]
+	buf = buf[:len(p)]
+	mom, keep, first := o.momentum, 1-o.dampening, o.step == 1
+	for j := range p {
+		d := g[j]
+		if wd != 0 {
+			d = math.FMA(wd, p[j], d)
+		}
+		if first {
+			buf[j] = d
+		} else {
+			buf[j] = math.FMA(keep, d, float64(buf[j]*mom))
+		}
+		if o.nesterov {
+			d = math.FMA(mom, buf[j], d)
+		} else {
+			d = buf[j]
+		}
+		p[j] = math.FMA(negLR, d, p[j])
+	}
+}

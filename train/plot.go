@@ -1,0 +1,122 @@
+package train
+
+import (
+	"image/color"
+	"io"
+	"strconv"
+
+	"github.com/gornn/gornn/datasets/atomicfile"
+	"github.com/pkg/errors"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// The size of the image PlotCurves draws: CurvesWidth × CurvesHeight
+// pixels.
+const (
+	CurvesWidth  = 1200
+	CurvesHeight = 450
+	curvesDPI    = 100
+)
+
+var (
+	trainColor = color.RGBA{R: 31, G: 119, B: 180, A: 255} // blue
+	valColor   = color.RGBA{R: 255, G: 127, B: 14, A: 255} // orange
+)
+
+// PlotCurves draws the learning curves of epochs as a PNG image at path
+// (curves.png), written atomically: two panels against the epoch, the loss
+// (training and validation) and the accuracy (training and validation).
+// Validation curves are drawn from the epochs that had a validation pass;
+// non-finite values (a diverged loss) are left out.
+func PlotCurves(path string, epochs []EpochMetrics) error {
+	if len(epochs) == 0 {
+		return errors.Errorf("train: plotting %s: no epochs", path)
+	}
+	loss := panel("Loss", "loss", true) // losses fall: legend at the top
+	acc := panel("Accuracy", "accuracy", false)
+	series := []struct {
+		p     *plot.Plot
+		label string
+		val   bool
+		c     color.Color
+		y     func(EpochMetrics) float64
+	}{
+		{loss, "train", false, trainColor, func(m EpochMetrics) float64 { return m.TrainLoss }},
+		{loss, "validation", true, valColor, func(m EpochMetrics) float64 { return m.ValLoss }},
+		{acc, "train", false, trainColor, func(m EpochMetrics) float64 { return m.TrainAcc }},
+		{acc, "validation", true, valColor, func(m EpochMetrics) float64 { return m.ValAcc }},
+	}
+	for _, s := range series {
+		var xys plotter.XYs
+		for _, m := range epochs {
+			if y := s.y(m); (!s.val || m.HasValidation()) && y-y == 0 {
+				xys = append(xys, plotter.XY{X: float64(m.Epoch), Y: y})
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		line, points, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return errors.Wrapf(err, "train: plotting %s", path)
+		}
+		line.Color, points.Color = s.c, s.c
+		line.Width = vg.Points(1.5)
+		points.Shape = draw.CircleGlyph{}
+		s.p.Add(line, points)
+		s.p.Legend.Add(s.label, line, points)
+	}
+	acc.Y.Min, acc.Y.Max = 0, 1
+
+	img := vgimg.NewWith(vgimg.UseWH(CurvesWidth*vg.Inch/curvesDPI, CurvesHeight*vg.Inch/curvesDPI), vgimg.UseDPI(curvesDPI))
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 8, PadTop: vg.Millimeter * 2,
+		PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 4}
+	canvases := plot.Align([][]*plot.Plot{{loss, acc}}, tiles, dc)
+	loss.Draw(canvases[0][0])
+	acc.Draw(canvases[0][1])
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
+		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
+		return err
+	})
+}
+
+// panel returns an empty plot with a title, an epoch axis, a y label and
+// its legend at the top or bottom right.
+func panel(title, ylabel string, legendTop bool) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "epoch"
+	p.Y.Label.Text = ylabel
+	p.X.Tick.Marker = epochTicks{}
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = legendTop
+	return p
+}
+
+// epochTicks labels the epoch axis with whole epochs only.
+type epochTicks struct{}
+
+// Ticks returns about ten ticks at whole numbers in [min, max].
+func (epochTicks) Ticks(min, max float64) []plot.Tick {
+	step := 1
+	for (max-min)/float64(step) > 10 {
+		step *= 2
+	}
+	var ticks []plot.Tick
+	for e := int(min); float64(e) <= max; e++ {
+		if float64(e) < min {
+			continue
+		}
+		t := plot.Tick{Value: float64(e)}
+		if e%step == 0 {
+			t.Label = strconv.Itoa(e)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
+}

@@ -1,0 +1,122 @@
+package train
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gornn/gornn/datasets"
+	"github.com/gornn/gornn/datasets/atomicfile"
+	"github.com/gornn/gornn/graph"
+	"github.com/pkg/errors"
+)
+
+// The files and folders of a run directory (Config.OutDir).
+const (
+	BestDir       = "best" // model directory of the best validation accuracy
+	LastDir       = "last" // model directory of the last epoch or interruption, with the resume state
+	OptimizerFile = "optimizer.safetensors"
+	StateFile     = "trainer_state.json"
+	MetricsFile   = "metrics.jsonl"
+	CurvesFile    = "curves.png"
+)
+
+// State is where a run stands, saved as last/trainer_state.json so that
+// Resume continues it exactly. Batch order and dropout masks are functions
+// of the seed, the epoch and the step, so no random state needs saving.
+type State struct {
+	Config Config `json:"config"` // the run's settings, checked on resume
+	Epoch  int    `json:"epoch"`  // 0-based epoch in progress (or next)
+	Batch  int    `json:"batch"`  // batches of Epoch already trained
+	Step   int    `json:"step"`   // optimizer steps taken
+
+	BestValAcc float64 `json:"best_val_acc"`
+	BestEpoch  int     `json:"best_epoch"` // 1-based; 0 before any validation
+	Stale      int     `json:"stale"`      // epochs since the best one
+
+	Partial Partial `json:"partial"` // the current epoch's running totals
+}
+
+// Partial sums the training metrics of an epoch in progress.
+type Partial struct {
+	LossSum float64 `json:"loss_sum"` // sum over rows of the loss
+	Correct int     `json:"correct"`
+	Rows    int     `json:"rows"`
+	Tokens  int     `json:"tokens"` // real (unpadded) tokens
+	Seconds float64 `json:"seconds"`
+}
+
+func (p *Partial) add(b datasets.Batch, loss float64, correct int, took time.Duration) {
+	p.LossSum += loss * float64(b.Size)
+	p.Correct += correct
+	p.Rows += b.Size
+	for _, n := range b.Lengths {
+		p.Tokens += n
+	}
+	p.Seconds += took.Seconds()
+}
+
+// saveLast writes the last checkpoint: the model directory, the optimizer
+// state and the trainer state.
+func (t *Trainer) saveLast() error {
+	if t.cfg.OutDir == "" {
+		return nil
+	}
+	dir := filepath.Join(t.cfg.OutDir, LastDir)
+	if err := t.model.Save(dir); err != nil {
+		return errors.Wrap(err, "train: saving the last checkpoint")
+	}
+	if err := SaveOptimizerState(filepath.Join(dir, OptimizerFile), t.opt.State()); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, StateFile), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(t.state)
+	})
+}
+
+// Resume loads the last checkpoint of the run directory dir (weights,
+// optimizer state, position) so that Fit continues where the run stopped.
+// The trainer's settings must match the run's, except Epochs, which may
+// grow, and Workers, Progress and OutDir.
+func (t *Trainer) Resume(dir string) error {
+	last := filepath.Join(dir, LastDir)
+	data, err := os.ReadFile(filepath.Join(last, StateFile))
+	if err != nil {
+		return errors.Wrap(err, "train: resuming")
+	}
+	var st State
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&st); err != nil {
+		return errors.Wrapf(err, "train: resuming: %s", filepath.Join(last, StateFile))
+	}
+	if saved, now := settingsOf(st.Config), settingsOf(t.cfg); saved != now {
+		return errors.Errorf("train: resuming %s: settings differ from the run's (run: %s, now: %s)", dir, saved, now)
+	}
+	optState, err := LoadOptimizerState(filepath.Join(last, OptimizerFile), t.params)
+	if err != nil {
+		return err
+	}
+	if err := t.params.Load(filepath.Join(last, graph.ParamsFile)); err != nil {
+		return errors.Wrap(err, "train: resuming")
+	}
+	if err := t.opt.LoadState(optState); err != nil {
+		return errors.Wrap(err, "train: resuming")
+	}
+	st.Config = t.cfg
+	t.state = st
+	return nil
+}
+
+// settingsOf returns the settings of cfg that a resumed run must share with
+// the original, as JSON.
+func settingsOf(cfg Config) string {
+	cfg.Epochs, cfg.Workers = 0, 0
+	data, _ := json.Marshal(cfg)
+	return string(data)
+}

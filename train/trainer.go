@@ -1,0 +1,393 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/gornn/gornn/datasets"
+	"github.com/gornn/gornn/graph"
+	"github.com/pkg/errors"
+)
+
+// Model is what a Trainer trains: learnable parameters and networks
+// compiled over them for any batch shape. models.Classifier is one.
+type Model interface {
+	// Params returns the learnable parameters.
+	Params() *graph.Params
+	// Network returns a compiled network for batches of batch rows padded
+	// to steps tokens, built for mode; replica tells apart the networks of
+	// parallel workers. The model may cache what it returns.
+	Network(batch, steps int, mode graph.Mode, replica int) (*graph.Network, error)
+	// Save writes a complete model directory (the best and last
+	// checkpoints).
+	Save(dir string) error
+}
+
+// Config sets up a Trainer. The zero value of each field is its documented
+// default, so Config{} trains one epoch with the lesson's settings.
+type Config struct {
+	// Epochs is the number of passes over the training data. Default 1.
+	Epochs int `json:"epochs"`
+	// BatchSize is B. Default 16 (the lesson's).
+	BatchSize int `json:"batch_size"`
+	// MaxLen truncates rows to their first MaxLen tokens; 0 keeps them whole.
+	MaxLen int `json:"max_len"`
+	// Bucket groups rows of similar length into batches, cutting padding.
+	// Default false: the lesson's shuffled batches.
+	Bucket bool `json:"bucket"`
+	// Optimizer is sgd, adam (default), rmsprop or adagrad, with PyTorch's
+	// update rules.
+	Optimizer string `json:"optimizer"`
+	// LR is the base learning rate. Default 1e-3.
+	LR float64 `json:"lr"`
+	// Momentum is SGD's and RMSprop's momentum. Default 0.
+	Momentum float64 `json:"momentum"`
+	// WeightDecay is the L2 penalty the optimizer adds to each gradient.
+	WeightDecay float64 `json:"weight_decay"`
+	// Clip rescales the gradients when their global 2-norm exceeds it
+	// (torch.nn.utils.clip_grad_norm_). Default 0: no clipping.
+	Clip float64 `json:"clip"`
+	// Schedule varies the learning rate: constant (default), step, cosine,
+	// warmup or warmup_cosine.
+	Schedule string `json:"schedule"`
+	// Patience stops training after this many epochs without a better
+	// validation accuracy. Default 0: never stop early.
+	Patience int `json:"patience"`
+	// Workers is the number of data-parallel replicas a batch is split
+	// over. Default runtime.NumCPU().
+	Workers int `json:"workers"`
+	// Seed fixes every random choice: batch order and dropout masks.
+	Seed uint64 `json:"seed"`
+	// OutDir receives best/ and last/ checkpoints, metrics.jsonl and
+	// curves.png. Default "": nothing is written.
+	OutDir string `json:"-"`
+	// Progress receives a progress bar (a terminal) or progress lines.
+	// Default nil: silent.
+	Progress io.Writer `json:"-"`
+	// OnEpoch is called after each epoch with its metrics; an error stops
+	// training and is returned by Fit.
+	OnEpoch func(EpochMetrics) error `json:"-"`
+}
+
+func (cfg Config) withDefaults() Config {
+	if cfg.Epochs == 0 {
+		cfg.Epochs = 1
+	}
+	if cfg.BatchSize == 0 {
+		cfg.BatchSize = 16
+	}
+	if cfg.Optimizer == "" {
+		cfg.Optimizer = "adam"
+	}
+	if cfg.LR == 0 {
+		cfg.LR = 1e-3
+	}
+	if cfg.Schedule == "" {
+		cfg.Schedule = "constant"
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = runtime.NumCPU()
+	}
+	return cfg
+}
+
+func (cfg Config) validate() error {
+	switch {
+	case cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.MaxLen < 0 || cfg.Patience < 0 || cfg.Workers < 0:
+		return errors.Errorf("train: epochs %d, batch size %d, max len %d, patience %d and workers %d must not be negative",
+			cfg.Epochs, cfg.BatchSize, cfg.MaxLen, cfg.Patience, cfg.Workers)
+	case cfg.LR < 0 || math.IsNaN(cfg.LR) || math.IsInf(cfg.LR, 0):
+		return errors.Errorf("train: learning rate %v must be a non-negative number", cfg.LR)
+	case cfg.Clip < 0 || cfg.WeightDecay < 0 || cfg.Momentum < 0:
+		return errors.Errorf("train: clip %v, weight decay %v and momentum %v must not be negative", cfg.Clip, cfg.WeightDecay, cfg.Momentum)
+	}
+	return nil
+}
+
+// ErrInterrupted is returned by Fit when its context is cancelled: the
+// current batch was finished and, with an OutDir, the run saved so that
+// Resume continues it exactly.
+var ErrInterrupted = errors.New("train: interrupted")
+
+// Trainer trains a Model with one loop shared by every model: epochs of
+// shuffled padded batches, data-parallel workers, an optimizer step per
+// batch, validation and checkpoints each epoch.
+type Trainer struct {
+	model  Model
+	cfg    Config
+	params *graph.Params
+	opt    Optimizer
+	sched  Schedule
+	state  State
+	rngs   []*graph.RNG
+	// per-step scratch
+	classes []int
+}
+
+// New returns a trainer for model with cfg.
+func New(model Model, cfg Config) (*Trainer, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	opt, err := NewOptimizer(cfg.Optimizer, model.Params(), OptimizerConfig{Momentum: cfg.Momentum, WeightDecay: cfg.WeightDecay, Workers: cfg.Workers})
+	if err != nil {
+		return nil, err
+	}
+	sched, err := ParseSchedule(cfg.Schedule)
+	if err != nil {
+		return nil, err
+	}
+	t := &Trainer{model: model, cfg: cfg, params: model.Params(), opt: opt, sched: sched, state: State{Config: cfg}}
+	for w := 0; w < cfg.Workers; w++ {
+		t.rngs = append(t.rngs, graph.NewRNG(cfg.Seed))
+	}
+	return t, nil
+}
+
+// Result is what Fit returns: the metrics of every epoch run (including
+// those before a resume) and why training stopped.
+type Result struct {
+	Epochs    []EpochMetrics
+	BestEpoch int    // 1-based epoch of the best validation accuracy, 0 without validation
+	Stopped   string // "completed", "early stopping" or "interrupted"
+}
+
+// Fit trains on trainData, validating on valData (nil: no validation)
+// after each epoch. When ctx is cancelled it finishes the current batch,
+// saves the run (with an OutDir) and returns ErrInterrupted. A NaN or
+// infinite loss stops training with an error naming the epoch and step,
+// leaving the last good checkpoint in place.
+func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded) (*Result, error) {
+	cfg := t.cfg
+	batcher, err := datasets.NewBatcher(trainData, datasets.BatcherOptions{
+		BatchSize: cfg.BatchSize, MaxLen: cfg.MaxLen, Shuffle: true, Bucket: cfg.Bucket, Seed: cfg.Seed,
+	})
+	if err != nil {
+		return nil, errors.Wrap(err, "train: batching the training data")
+	}
+	result := &Result{Stopped: "completed", BestEpoch: t.state.BestEpoch}
+	if cfg.OutDir != "" {
+		if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
+			return nil, errors.Wrap(err, "train")
+		}
+		if result.Epochs, err = ReadMetricsLog(filepath.Join(cfg.OutDir, MetricsFile)); err != nil && !os.IsNotExist(errors.Cause(err)) {
+			return nil, err
+		}
+	}
+	perEpoch := batcher.NumBatches()
+	for ; t.state.Epoch < cfg.Epochs; t.state.Epoch++ {
+		epoch := t.state.Epoch
+		progress := NewProgress(cfg.Progress, perEpoch, epochLabel(epoch, cfg.Epochs))
+		it := batcher.Epoch(epoch)
+		started := time.Now()
+		for i := 0; it.Next(); i++ {
+			if i < t.state.Batch {
+				continue // done before an interruption
+			}
+			if ctx.Err() != nil {
+				progress.Finish()
+				t.state.Batch = i
+				if err := t.saveLast(); err != nil {
+					return nil, err
+				}
+				result.Stopped = "interrupted"
+				return result, ErrInterrupted
+			}
+			batch := it.Batch()
+			lr := t.sched.LR(cfg.LR, t.state.Step, perEpoch, perEpoch*cfg.Epochs)
+			loss, correct, err := t.step(batch, lr)
+			if err != nil {
+				progress.Finish()
+				return nil, errors.Wrapf(err, "train: epoch %d step %d (batch %d of %d)", epoch+1, t.state.Step+1, i+1, perEpoch)
+			}
+			t.state.Step++
+			t.state.Partial.add(batch, loss, correct, time.Since(started))
+			started = time.Now()
+			p := t.state.Partial
+			progress.Update(i+1, p.LossSum/float64(p.Rows), float64(p.Correct)/float64(p.Rows), p.Tokens)
+		}
+		progress.Finish()
+		m, err := t.finishEpoch(valData, perEpoch)
+		if err != nil {
+			return nil, err
+		}
+		result.Epochs = append(result.Epochs, m)
+		result.BestEpoch = t.state.BestEpoch
+		if cfg.OnEpoch != nil {
+			if err := cfg.OnEpoch(m); err != nil {
+				return result, err
+			}
+		}
+		if cfg.Patience > 0 && t.state.Stale >= cfg.Patience {
+			t.state.Epoch++
+			result.Stopped = "early stopping"
+			break
+		}
+	}
+	return result, nil
+}
+
+func epochLabel(epoch, epochs int) string { return fmt.Sprintf("epoch %d/%d", epoch+1, epochs) }
+
+// finishEpoch validates, records the epoch's metrics and writes the
+// checkpoints.
+func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int) (EpochMetrics, error) {
+	p := t.state.Partial
+	m := EpochMetrics{
+		Epoch:        t.state.Epoch + 1,
+		Step:         t.state.Step,
+		TrainLoss:    p.LossSum / float64(p.Rows),
+		TrainAcc:     float64(p.Correct) / float64(p.Rows),
+		LR:           t.sched.LR(t.cfg.LR, t.state.Step-1, perEpoch, perEpoch*t.cfg.Epochs),
+		TokensPerSec: float64(p.Tokens) / p.Seconds,
+		Seconds:      p.Seconds,
+	}
+	improved := valData == nil // without validation, the latest model is the best known
+	if valData != nil {
+		eval, err := Evaluate(t.model, valData, t.cfg.BatchSize, t.cfg.MaxLen, t.cfg.Workers)
+		if err != nil {
+			return m, errors.Wrap(err, "train: validating")
+		}
+		m.ValLoss, m.ValAcc, m.ValMacroF1, m.Confusion = eval.Loss, eval.Accuracy, eval.MacroF1, eval.Confusion.Counts()
+		if t.state.BestEpoch == 0 || m.ValAcc > t.state.BestValAcc {
+			t.state.BestValAcc, t.state.BestEpoch, t.state.Stale = m.ValAcc, m.Epoch, 0
+			improved = true
+		} else {
+			t.state.Stale++
+		}
+	}
+	t.state.Batch = 0
+	t.state.Partial = Partial{}
+	if t.cfg.OutDir == "" {
+		return m, nil
+	}
+	if improved {
+		if err := t.model.Save(filepath.Join(t.cfg.OutDir, BestDir)); err != nil {
+			return m, errors.Wrap(err, "train: saving the best model")
+		}
+	}
+	// The epoch is done: the last checkpoint resumes at the next one.
+	t.state.Epoch++
+	err := t.saveLast()
+	t.state.Epoch--
+	if err != nil {
+		return m, err
+	}
+	log, err := OpenMetricsLog(filepath.Join(t.cfg.OutDir, MetricsFile))
+	if err != nil {
+		return m, err
+	}
+	if err := log.Append(m); err != nil {
+		log.Close()
+		return m, err
+	}
+	if err := log.Close(); err != nil {
+		return m, err
+	}
+	all, err := ReadMetricsLog(filepath.Join(t.cfg.OutDir, MetricsFile))
+	if err != nil {
+		return m, err
+	}
+	return m, PlotCurves(filepath.Join(t.cfg.OutDir, CurvesFile), all)
+}
+
+// step trains on one batch: the rows are split over the workers, each runs
+// forward and backward on its own network, the gradients are summed in
+// worker order, clipped, and the optimizer steps. It returns the batch's
+// mean loss and the number of rows predicted right.
+func (t *Trainer) step(b datasets.Batch, lr float64) (loss float64, correct int, err error) {
+	workers := min(t.cfg.Workers, b.Size)
+	nets := make([]*graph.Network, workers)
+	from := make([]int, workers+1)
+	for w := range nets {
+		from[w+1] = b.Size * (w + 1) / workers
+		rows := from[w+1] - from[w]
+		if nets[w], err = t.model.Network(rows, b.Steps, graph.Train, w); err != nil {
+			return 0, 0, err
+		}
+		t.rngs[w].Seed(stepSeed(t.cfg.Seed, t.state.Step, w))
+		nets[w].SetRNG(t.rngs[w])
+		lo, hi := from[w], from[w+1]
+		if err := nets[w].SetBatch(b.IDs[lo*b.Steps:hi*b.Steps], b.Lengths[lo:hi], b.Labels[lo:hi]); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := runAll(nets); err != nil {
+		return 0, 0, err
+	}
+	if cap(t.classes) < b.Size {
+		t.classes = make([]int, b.Size)
+	}
+	for w, net := range nets {
+		scale := float64(from[w+1]-from[w]) / float64(b.Size)
+		if err := net.AccumulateGrads(scale); err != nil {
+			return 0, 0, err
+		}
+		l, err := net.LossValue()
+		if err != nil {
+			return 0, 0, err
+		}
+		loss += scale * l
+		classes := t.classes[from[w]:from[w+1]]
+		if err := net.Predictions(classes, nil); err != nil {
+			return 0, 0, err
+		}
+		for i, c := range classes {
+			if c == b.Labels[from[w]+i] {
+				correct++
+			}
+		}
+	}
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		t.params.ZeroGrads()
+		return loss, correct, errors.Errorf("loss is %v", loss)
+	}
+	if t.cfg.Clip > 0 {
+		ClipGradNorm(t.params, t.cfg.Clip)
+	}
+	if err := t.opt.Step(lr); err != nil {
+		return loss, correct, err
+	}
+	t.params.ZeroGrads()
+	return loss, correct, nil
+}
+
+// runAll runs the networks concurrently and returns the first error.
+func runAll(nets []*graph.Network) error {
+	if len(nets) == 1 {
+		return nets[0].Run()
+	}
+	errs := make([]error, len(nets))
+	var wg sync.WaitGroup
+	for w, net := range nets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = net.Run()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stepSeed derives the dropout seed of one worker at one step, so that a
+// resumed run draws the same masks as an uninterrupted one.
+func stepSeed(seed uint64, step, worker int) uint64 {
+	x := seed ^ uint64(step)*0x9e3779b97f4a7c15 ^ uint64(worker+1)*0xbf58476d1ce4e5b9
+	x ^= x >> 31
+	x *= 0x94d049bb133111eb
+	return x ^ x>>29
+}
