@@ -158,7 +158,6 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 	}
 	zero(k.pendingH)
 	zero(k.pendingC)
-	lengths := k.g.lengths
 	for i := 0; i < steps; i++ {
 		t := k.stepAt(i)
 		base := t * b
@@ -168,14 +167,7 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 		}
 		gemm(false, true, b, gh, hidden, k.h, hidden, whh, hidden, 0, k.hp, gh)
 		addRows(k.hp, bhh)
-		for r := 0; r < b; r++ {
-			out := k.out[(base+r)*hidden : (base+r+1)*hidden]
-			if t >= lengths[r] {
-				zero(out)
-				continue
-			}
-			k.cellForward(base+r, r, out)
-		}
+		k.stepForward(t)
 	}
 	zero(k.out[steps*b*hidden : max(k.wroteOut, steps)*b*hidden])
 	k.wroteOut = steps
@@ -186,50 +178,75 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 	return k.outDense, nil
 }
 
-// cellForward computes step row (t*B + r) for batch row r, writing the new
-// state to out and to the running state.
-func (k *recurrentKernel[T]) cellForward(row, r int, out []T) {
-	hidden, gh := k.hidden, k.gh
-	xp := k.xp[row*gh : (row+1)*gh]
-	hp := k.hp[r*gh : (r+1)*gh]
-	act := k.act[row*gh : (row+1)*gh]
-	h := k.h[r*hidden : (r+1)*hidden]
-	switch k.cell {
-	case RNNTanh, RNNReLU:
-		for j := range out {
-			a := xp[j] + hp[j]
-			if k.cell == RNNTanh {
-				a = tanh(a)
-			} else if a < 0 {
-				a = 0
+// stepForward computes step t for every batch row from k.xp and k.hp:
+// the gate activations of all rows at once, then the new state of the rows
+// still within their length (the others keep theirs and output zeros).
+func (k *recurrentKernel[T]) stepForward(t int) {
+	b, hidden, gh := k.batch, k.hidden, k.gh
+	base := t * b
+	act := k.act[base*gh : (base+b)*gh]
+	xp := k.xp[base*gh : (base+b)*gh]
+	for i := range act {
+		act[i] = xp[i] + k.hp[i]
+	}
+	for r := 0; r < b; r++ {
+		a := act[r*gh : (r+1)*gh]
+		switch k.cell {
+		case RNNTanh:
+			tanhs(a)
+		case RNNReLU:
+			for j, v := range a {
+				a[j] = max(v, 0)
 			}
-			act[j], out[j], h[j] = a, a, a
+		case LSTM:
+			sigmoids(a[:2*hidden])
+			tanhs(a[2*hidden : 3*hidden])
+			sigmoids(a[3*hidden:])
+		case GRU:
+			sigmoids(a[:2*hidden])
+			// n = tanh(x W_inᵀ + b_in + r * (h W_hnᵀ + b_hn)): act held
+			// xp + hp for the n gate; redo it with r.
+			hn := k.hn[(base+r)*hidden : (base+r+1)*hidden]
+			copy(hn, k.hp[r*gh+2*hidden:(r+1)*gh])
+			n := a[2*hidden:]
+			xn := xp[r*gh+2*hidden : (r+1)*gh]
+			for j := range n {
+				n[j] = xn[j] + hn[j]*a[j]
+			}
+			tanhs(n)
 		}
-	case LSTM:
-		c := k.c[r*hidden : (r+1)*hidden]
-		tc := k.tanhC[row*hidden : (row+1)*hidden]
-		for j := range out {
-			i := sigmoid(xp[j] + hp[j])
-			f := sigmoid(xp[hidden+j] + hp[hidden+j])
-			g := tanh(xp[2*hidden+j] + hp[2*hidden+j])
-			o := sigmoid(xp[3*hidden+j] + hp[3*hidden+j])
-			act[j], act[hidden+j], act[2*hidden+j], act[3*hidden+j] = i, f, g, o
-			c[j] = f*c[j] + i*g
-			tc[j] = tanh(c[j])
-			out[j] = o * tc[j]
-			h[j] = out[j]
+	}
+	lengths := k.g.lengths
+	for r := 0; r < b; r++ {
+		row := base + r
+		out := k.out[row*hidden : (row+1)*hidden]
+		if t >= lengths[r] {
+			zero(out)
+			continue
 		}
-	case GRU:
-		hn := k.hn[row*hidden : (row+1)*hidden]
-		for j := range out {
-			rg := sigmoid(hp[j] + xp[j])
-			z := sigmoid(hp[hidden+j] + xp[hidden+j])
-			hn[j] = hp[2*hidden+j]
-			n := tanh(xp[2*hidden+j] + hn[j]*rg)
-			act[j], act[hidden+j], act[2*hidden+j] = rg, z, n
-			out[j] = (h[j]-n)*z + n
-			h[j] = out[j]
+		a := act[r*gh : (r+1)*gh]
+		h := k.h[r*hidden : (r+1)*hidden]
+		switch k.cell {
+		case RNNTanh, RNNReLU:
+			copy(out, a)
+		case LSTM:
+			c := k.c[r*hidden : (r+1)*hidden]
+			tc := k.tanhC[row*hidden : (row+1)*hidden]
+			for j := range c {
+				c[j] = a[hidden+j]*c[j] + a[j]*a[2*hidden+j]
+			}
+			copy(tc, c)
+			tanhs(tc)
+			for j := range out {
+				out[j] = a[3*hidden+j] * tc[j]
+			}
+		case GRU:
+			for j := range out {
+				n := a[2*hidden+j]
+				out[j] = (h[j]-n)*a[hidden+j] + n
+			}
 		}
+		copy(h, out)
 	}
 }
 

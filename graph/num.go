@@ -1,11 +1,8 @@
 package graph
 
 import (
-	"math"
-
+	gemmpkg "github.com/gornn/gornn/graph/internal/gemm"
 	"github.com/pkg/errors"
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/gonum"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -40,32 +37,19 @@ func newBuffer[T float](shape ...int) (*tensor.Dense, []T) {
 	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)), data
 }
 
-var blasImpl gonum.Implementation
-
 // gemm computes c = op(a) op(b) + beta c for row-major matrices: op(a) is
 // m×k, op(b) is k×n.
 func gemm[T float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
-	tA, tB := blas.NoTrans, blas.NoTrans
-	if transA {
-		tA = blas.Trans
-	}
-	if transB {
-		tB = blas.Trans
-	}
 	switch a := any(a).(type) {
 	case []float32:
-		blasImpl.Sgemm(tA, tB, m, n, k, 1, a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+		gemmpkg.Sgemm(transA, transB, m, n, k, 1, a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
 	case []float64:
-		blasImpl.Dgemm(tA, tB, m, n, k, 1, a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+		gemmpkg.Dgemm(transA, transB, m, n, k, 1, a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
 	}
 }
-
-func sigmoid[T float](x T) T { return T(1 / (1 + math.Exp(-float64(x)))) }
-
-func tanh[T float](x T) T { return T(math.Tanh(float64(x))) }
 
 // addRows adds the vector v to every row of the row-major matrix m.
 func addRows[T float](m, v []T) {

@@ -1,0 +1,140 @@
+//go:build amd64 && !purego
+
+package gemm
+
+import "unsafe"
+
+// cpuid executes the CPUID instruction with the given leaf and sub-leaf.
+//
+//go:noescape
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+
+// xgetbv reads extended control register 0 (XCR0).
+//
+//go:noescape
+func xgetbv() (eax, edx uint32)
+
+// kernel6x16 is the AVX2+FMA micro-kernel, see kernel_amd64.s.
+//
+//go:noescape
+func kernel6x16(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, mr int, alpha, beta float32, flags int)
+
+// hasAVX2FMA reports whether the CPU and the operating system support
+// AVX2 and FMA3 (the YMM state must be enabled in XCR0).
+func hasAVX2FMA() bool {
+	maxLeaf, _, _, _ := cpuid(0, 0)
+	if maxLeaf < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const (
+		fma     = 1 << 12
+		osxsave = 1 << 27
+		avx     = 1 << 28
+	)
+	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
+		return false
+	}
+	if xcr0, _ := xgetbv(); xcr0&6 != 6 { // XMM and YMM state
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	return ebx7&(1<<5) != 0 // AVX2
+}
+
+// asmKernel adapts kernel6x16 to the kernelFunc signature. The driver
+// guarantees that every element the kernel reads or writes is in bounds.
+func asmKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc, mr int, alpha, beta float32, betaZero bool) {
+	flags := 0
+	if betaZero {
+		flags = 1
+	}
+	if alpha == 1 {
+		flags |= 2
+	}
+	kernel6x16(k, unsafe.SliceData(a), rsa, csa, unsafe.SliceData(b), rsb, unsafe.SliceData(c), ldc, mr, alpha, beta, flags)
+}
+
+// packBTrans16 packs 8*kc8 k steps of a 16-column panel of op(B) = Bᵀ
+// with 8x8 AVX transposes, see kernel_amd64.s.
+//
+//go:noescape
+func packBTrans16(dst, b *float32, ldb, kc8 int)
+
+// packBRows16 packs kc k steps of a 16-column panel of op(B) = B.
+//
+//go:noescape
+func packBRows16(dst, b *float32, ldb, kc int)
+
+// packBTransAVX is the panelPacker for op(B) = Bᵀ: whole groups of 8 k
+// steps in assembly, the rest in Go.
+func packBTransAVX(dst, b []float32, ldb, kc int) {
+	dst = dst[:kc*nr]
+	_ = b[(nr-1)*ldb+kc-1] // everything the assembly reads is in bounds
+	k8 := kc &^ 7
+	if k8 > 0 {
+		packBTrans16(unsafe.SliceData(dst), unsafe.SliceData(b), ldb, k8/8)
+	}
+	if k8 < kc {
+		for j := 0; j < nr; j++ {
+			row := b[j*ldb : j*ldb+kc]
+			for p := k8; p < kc; p++ {
+				dst[p*nr+j] = row[p]
+			}
+		}
+	}
+}
+
+// packBRowsAVX is the panelPacker for op(B) = B.
+func packBRowsAVX(dst, b []float32, ldb, kc int) {
+	_ = dst[kc*nr-1]
+	_ = b[(kc-1)*ldb+nr-1]
+	packBRows16(unsafe.SliceData(dst), unsafe.SliceData(b), ldb, kc)
+}
+
+// packATrans6 packs full 6-row panels of op(A) = Aᵀ, see kernel_amd64.s.
+//
+//go:noescape
+func packATrans6(dst, a *float32, lda, kc, panels int)
+
+// packARows6 packs 8*kc8 k steps of one 6-row panel of op(A) = A, writing
+// 2 floats of overshoot, see kernel_amd64.s.
+//
+//go:noescape
+func packARows6(dst, a *float32, lda, kc8 int)
+
+// packATransAVX is the backend.packAT of the avx2 backend.
+func packATransAVX(dst, a []float32, lda, kc, panels int) {
+	_ = dst[panels*kc*mr-1]
+	_ = a[(kc-1)*lda+panels*mr-1]
+	packATrans6(unsafe.SliceData(dst), unsafe.SliceData(a), lda, kc, panels)
+}
+
+// packARowsAVX is the backend.packAN of the avx2 backend: whole groups of
+// 8 k steps in assembly, the rest in Go.
+func packARowsAVX(dst, a []float32, lda, kc int) {
+	_ = dst[kc*mr+1] // room for the overshoot
+	_ = a[(mr-1)*lda+kc-1]
+	k8 := kc &^ 7
+	if k8 > 0 {
+		packARows6(unsafe.SliceData(dst), unsafe.SliceData(a), lda, k8/8)
+	}
+	for p := k8; p < kc; p++ {
+		d := (*[mr]float32)(dst[p*mr:])
+		d[0], d[1], d[2], d[3], d[4], d[5] = a[p], a[lda+p], a[2*lda+p], a[3*lda+p], a[4*lda+p], a[5*lda+p]
+	}
+}
+
+func init() {
+	if hasAVX2FMA() {
+		native = &backend{
+			name:     "avx2",
+			kernel:   asmKernel,
+			packBT:   packBTransAVX,
+			packBN:   packBRowsAVX,
+			packAT:   packATransAVX,
+			packAN:   packARowsAVX,
+			evenRows: true,
+		}
+	}
+}
