@@ -5,7 +5,7 @@
 // state_dict names such as "rnn.weight_ih_l0") in a Params set, with PyTorch's
 // shapes, gate order and default initialisations. The same parameter values
 // are then bound into any number of graphs, one for each padded batch shape
-// [B, T] (and, later, one per worker), so that the parameter values are
+// [B, T] and one per data-parallel worker, so that the parameter values are
 // shared while each graph keeps its own activations and gradients.
 //
 // Sequences inside a graph are time-major: a padded batch of B rows and T
@@ -23,7 +23,7 @@
 //	rnn, _ := graph.NewRecurrent(params, "rnn", graph.RecurrentConfig{Cell: graph.LSTM, InputSize: 64, HiddenSize: 32})
 //	fc, _ := graph.NewLinear(params, "fc", rnn.OutputWidth(), 4)
 //
-//	g, _ := graph.New(params, batch, steps, true)
+//	g, _ := graph.New(params, graph.Config{Batch: batch, Steps: steps, Training: true})
 //	x, _ := emb.Build(g)                        // T steps [B, 64]
 //	out, _ := rnn.Build(g, x, nil)              // T steps [B, 32], final states
 //	pooled, _ := graph.Pool(g, out, graph.Last) // [B, 32]
@@ -31,11 +31,17 @@
 //	loss, _ := graph.CrossEntropy(g, logits)
 //	_ = g.Compile(loss)
 //	_ = g.SetBatch(ids, lengths, labels)
-//	_ = g.Run() // forward, backward; gradients added to each Param.Grad
+//	_ = g.Run()               // forward and backward
+//	_ = g.AccumulateGrads(1)  // gradients into each Param.Grad
 //
-// How a recurrent layer is unrolled is an Unroller: Composed, the per-step
-// reference built from primitive Gorgonia ops, or a faster implementation
-// that follows the same semantics; models do not change with it.
+// Each graph is built by one implementation (Config.Impl): Fused, the
+// default, adds each layer direction, the embedding lookup, merges and
+// poolings as single Gorgonia ops with hand-written forward and backward
+// kernels (their gradients still come from gorgonia.Grad through each op's
+// symbolic derivative), and serves every batch padded to at most
+// Config.Steps; Composed unrolls every step into primitive Gorgonia ops and
+// is the clear reference. Tests hold both equal to PyTorch. Models declare
+// their layers once and never see the difference.
 //
 // Every exported function returns errors instead of panicking; Gorgonia's
 // own panics are recovered at the API edge.
