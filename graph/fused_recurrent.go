@@ -8,14 +8,19 @@ import (
 
 // recurrentKernel runs one direction of one recurrent layer over a padded
 // batch as a single op: the cell equations of rnn.go, lstm.go and gru.go,
-// with one matmul for the input projections of all steps and one for each
-// step's hidden projection. Rows past their length keep their state, get
-// zero outputs, and no gradient.
+// computed on the batch's real tokens only (see packing), with one matmul
+// for the input projections of all tokens and one for each step's hidden
+// projection. Rows past their length keep their state, get zero outputs,
+// and no gradient.
 //
 // Inputs: x [T, B, I], weight_ih [G*H, I], weight_hh [G*H, H], bias_ih and
 // bias_hh [G*H], h0 [B, H], c0 [B, H] (LSTM only), and the graph's gradient
 // anchor. Output: [T, B, H]; secondary outputs: the final h, and c for
 // LSTM, [B, H]. The weights' gradients go to the graph's direct buffers.
+//
+// Internally rows are in packing order and tokens in packed order: token j
+// = offsets[t] + i is sorted row i at step t. Buffers named per token hold
+// one row per token.
 type recurrentKernel[T float] struct {
 	g       *Graph
 	cell    Cell
@@ -30,28 +35,29 @@ type recurrentKernel[T float] struct {
 	dWih, dWhh, dBih, dBhh *gradBuffer
 
 	outDense *tensor.Dense
-	out      []T // [T, B, H]
-	x        []T // [T, B, I] copy of the input
-	xp       []T // [T, B, GH] x W_ihᵀ + b_ih
+	out      []T // [T, B, H] the output, batch order
+	x        []T // per token [I]: the input
+	xp       []T // per token [GH]: x W_ihᵀ + b_ih
 	hp       []T // [B, GH] h W_hhᵀ + b_hh of the current step
-	hPrev    []T // [T, B, H] state before each step
-	act      []T // [T, B, GH] gate activations (RNN: h')
-	cPrev    []T // [T, B, H] LSTM cell state before each step
-	tanhC    []T // [T, B, H] LSTM tanh(c')
-	hn       []T // [T, B, H] GRU h W_hnᵀ + b_hn
-	h, c     []T // [B, H] running state
+	hPrev    []T // per token [H]: the state before the token
+	act      []T // per token [GH]: gate activations (RNN: h')
+	hOut     []T // per token [H]: the new state h'
+	cPrev    []T // per token [H]: LSTM cell state before the token
+	tanhC    []T // per token [H]: LSTM tanh(c')
+	hn       []T // per token [H]: GRU h W_hnᵀ + b_hn
+	h, c     []T // [B, H] running state, sorted rows
 	finalH   *tensor.Dense
 	finalC   *tensor.Dense
-	pendingH []T // [B, H] gradient of the final h
-	pendingC []T // [B, H] gradient of the final c
+	pendingH []T // [B, H] gradient of the final h, batch order
+	pendingC []T // [B, H] gradient of the final c, batch order
 
-	dGx, dGh   []T // [T, B, GH] pre-activation gradients (input and hidden side)
+	dGx, dGh   []T // per token [GH]: pre-activation gradients (input and hidden side)
+	dxPacked   []T // per token [I]
 	dxDense    *tensor.Dense
-	dx         []T // [T, B, I]
+	dx         []T // [T, B, I] the input gradient, batch order
+	dh, dc     []T // [B, H] state gradients, sorted rows
 	dh0Dense   *tensor.Dense
-	dh         []T // [B, H] state gradient
 	dc0Dense   *tensor.Dense
-	dc         []T // [B, H] LSTM cell state gradient
 	anchorGrad G.Value
 
 	active    int // steps of the last forward
@@ -62,31 +68,33 @@ type recurrentKernel[T float] struct {
 func newRecurrentKernel[T float](g *Graph, cell Cell, w *DirectionWeights, in, hidden int, reverse bool) *recurrentKernel[T] {
 	b, steps := g.cfg.Batch, g.cfg.Steps
 	gh := cell.Gates() * hidden
+	tokens := steps * b
 	k := &recurrentKernel[T]{
 		g: g, cell: cell, w: w, reverse: reverse, batch: b, steps: steps, in: in, hidden: hidden, gh: gh,
 		dWih: g.directGrad(w.WeightIH, false), dWhh: g.directGrad(w.WeightHH, false),
 		dBih: g.directGrad(w.BiasIH, false), dBhh: g.directGrad(w.BiasHH, false),
-		x: make([]T, steps*b*in), xp: make([]T, steps*b*gh), hp: make([]T, b*gh),
-		hPrev: make([]T, steps*b*hidden), act: make([]T, steps*b*gh),
+		x: make([]T, tokens*in), xp: make([]T, tokens*gh), hp: make([]T, b*gh),
+		hPrev: make([]T, tokens*hidden), act: make([]T, tokens*gh), hOut: make([]T, tokens*hidden),
 		h: make([]T, b*hidden), c: make([]T, b*hidden),
 		pendingH: make([]T, b*hidden), pendingC: make([]T, b*hidden),
-		dGx:        make([]T, steps*b*gh),
+		dGx: make([]T, tokens*gh), dxPacked: make([]T, tokens*in),
+		dh: make([]T, b*hidden), dc: make([]T, b*hidden),
 		anchorGrad: scalarValue(g.Dtype(), 0),
 	}
 	k.outDense, k.out = newBuffer[T](steps, b, hidden)
 	k.dxDense, k.dx = newBuffer[T](steps, b, in)
-	k.dh0Dense, k.dh = newBuffer[T](b, hidden)
-	k.dc0Dense, k.dc = newBuffer[T](b, hidden)
+	k.dh0Dense, _ = newBuffer[T](b, hidden)
+	k.dc0Dense, _ = newBuffer[T](b, hidden)
 	k.finalH, _ = newBuffer[T](b, hidden)
 	k.finalC, _ = newBuffer[T](b, hidden)
 	k.dGh = k.dGx
 	switch cell {
 	case LSTM:
-		k.cPrev = make([]T, steps*b*hidden)
-		k.tanhC = make([]T, steps*b*hidden)
+		k.cPrev = make([]T, tokens*hidden)
+		k.tanhC = make([]T, tokens*hidden)
 	case GRU:
-		k.hn = make([]T, steps*b*hidden)
-		k.dGh = make([]T, steps*b*gh)
+		k.hn = make([]T, tokens*hidden)
+		k.dGh = make([]T, tokens*gh)
 	}
 	return k
 }
@@ -129,12 +137,24 @@ func (k *recurrentKernel[T]) diffWRT() []bool {
 	return []bool{true, false, false, false, false, true, true}
 }
 
-// order returns the steps in processing order.
+// stepAt returns the i-th step in processing order.
 func (k *recurrentKernel[T]) stepAt(i int) int {
 	if k.reverse {
 		return k.active - 1 - i
 	}
 	return i
+}
+
+// rows copies the rows of src (row length width) selected by order into
+// dst, or back when scatter.
+func rows[T float](dst, src []T, order []int, width int, scatter bool) {
+	for i, r := range order {
+		if scatter {
+			copy(dst[r*width:(r+1)*width], src[i*width:(i+1)*width])
+		} else {
+			copy(dst[i*width:(i+1)*width], src[r*width:(r+1)*width])
+		}
+	}
 }
 
 func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
@@ -145,51 +165,58 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 			return nil, errors.Wrapf(err, "input %d", i)
 		}
 	}
-	x, wih, whh, bih, bhh, h0 := vals[rkX], vals[rkWih], vals[rkWhh], vals[rkBih], vals[rkBhh], vals[rkH0]
+	x, wih, whh, bih, bhh := vals[rkX], vals[rkWih], vals[rkWhh], vals[rkBih], vals[rkBhh]
+	p := &k.g.packing
 	steps, b, hidden, gh := k.g.active, k.batch, k.hidden, k.gh
 	k.active = steps
-	rows := steps * b
-	copy(k.x[:rows*k.in], x[:rows*k.in])
-	gemm(false, true, rows, gh, k.in, k.x, k.in, wih, k.in, 0, k.xp, gh)
-	addRows(k.xp[:rows*gh], bih)
-	copy(k.h, h0)
+	n := p.tokens()
+	for t := 0; t < steps; t++ {
+		off, m := p.offsets[t], p.sizes[t]
+		rows(k.x[off*k.in:(off+m)*k.in], x[t*b*k.in:(t+1)*b*k.in], p.order[:m], k.in, false)
+	}
+	gemm(false, true, n, gh, k.in, k.x, k.in, wih, k.in, 0, k.xp, gh)
+	addRows(k.xp[:n*gh], bih)
+	rows(k.h, vals[rkH0], p.order, hidden, false)
 	if k.cell == LSTM {
-		copy(k.c, vals[rkC0])
+		rows(k.c, vals[rkC0], p.order, hidden, false)
 	}
 	zero(k.pendingH)
 	zero(k.pendingC)
-	for i := 0; i < steps; i++ {
-		t := k.stepAt(i)
-		base := t * b
-		copy(k.hPrev[base*hidden:(base+b)*hidden], k.h)
+	for s := 0; s < steps; s++ {
+		t := k.stepAt(s)
+		off, m := p.offsets[t], p.sizes[t]
+		copy(k.hPrev[off*hidden:(off+m)*hidden], k.h[:m*hidden])
 		if k.cell == LSTM {
-			copy(k.cPrev[base*hidden:(base+b)*hidden], k.c)
+			copy(k.cPrev[off*hidden:(off+m)*hidden], k.c[:m*hidden])
 		}
-		gemm(false, true, b, gh, hidden, k.h, hidden, whh, hidden, 0, k.hp, gh)
-		addRows(k.hp, bhh)
-		k.stepForward(t)
+		gemm(false, true, m, gh, hidden, k.h, hidden, whh, hidden, 0, k.hp, gh)
+		addRows(k.hp[:m*gh], bhh)
+		k.stepForward(off, m)
 	}
-	zero(k.out[steps*b*hidden : max(k.wroteOut, steps)*b*hidden])
+	zero(k.out[:max(k.wroteOut, steps)*b*hidden])
 	k.wroteOut = steps
-	copy(k.finalH.Data().([]T), k.h)
+	for t := 0; t < steps; t++ {
+		off, m := p.offsets[t], p.sizes[t]
+		rows(k.out[t*b*hidden:(t+1)*b*hidden], k.hOut[off*hidden:(off+m)*hidden], p.order[:m], hidden, true)
+	}
+	rows(k.finalH.Data().([]T), k.h, p.order, hidden, true)
 	if k.cell == LSTM {
-		copy(k.finalC.Data().([]T), k.c)
+		rows(k.finalC.Data().([]T), k.c, p.order, hidden, true)
 	}
 	return k.outDense, nil
 }
 
-// stepForward computes step t for every batch row from k.xp and k.hp:
-// the gate activations of all rows at once, then the new state of the rows
-// still within their length (the others keep theirs and output zeros).
-func (k *recurrentKernel[T]) stepForward(t int) {
-	b, hidden, gh := k.batch, k.hidden, k.gh
-	base := t * b
-	act := k.act[base*gh : (base+b)*gh]
-	xp := k.xp[base*gh : (base+b)*gh]
+// stepForward computes the m tokens from off, one step of the first m
+// sorted rows, from k.xp and k.hp: their gate activations, then their new
+// state, written to k.h (and k.c) and k.hOut.
+func (k *recurrentKernel[T]) stepForward(off, m int) {
+	hidden, gh := k.hidden, k.gh
+	act := k.act[off*gh : (off+m)*gh]
+	xp := k.xp[off*gh : (off+m)*gh]
 	for i := range act {
 		act[i] = xp[i] + k.hp[i]
 	}
-	for r := 0; r < b; r++ {
+	for r := 0; r < m; r++ {
 		a := act[r*gh : (r+1)*gh]
 		switch k.cell {
 		case RNNTanh:
@@ -206,7 +233,7 @@ func (k *recurrentKernel[T]) stepForward(t int) {
 			sigmoids(a[:2*hidden])
 			// n = tanh(x W_inᵀ + b_in + r * (h W_hnᵀ + b_hn)): act held
 			// xp + hp for the n gate; redo it with r.
-			hn := k.hn[(base+r)*hidden : (base+r+1)*hidden]
+			hn := k.hn[(off+r)*hidden : (off+r+1)*hidden]
 			copy(hn, k.hp[r*gh+2*hidden:(r+1)*gh])
 			n := a[2*hidden:]
 			xn := xp[r*gh+2*hidden : (r+1)*gh]
@@ -216,22 +243,16 @@ func (k *recurrentKernel[T]) stepForward(t int) {
 			tanhs(n)
 		}
 	}
-	lengths := k.g.lengths
-	for r := 0; r < b; r++ {
-		row := base + r
-		out := k.out[row*hidden : (row+1)*hidden]
-		if t >= lengths[r] {
-			zero(out)
-			continue
-		}
+	for r := 0; r < m; r++ {
 		a := act[r*gh : (r+1)*gh]
 		h := k.h[r*hidden : (r+1)*hidden]
+		out := k.hOut[(off+r)*hidden : (off+r+1)*hidden]
 		switch k.cell {
 		case RNNTanh, RNNReLU:
 			copy(out, a)
 		case LSTM:
 			c := k.c[r*hidden : (r+1)*hidden]
-			tc := k.tanhC[row*hidden : (row+1)*hidden]
+			tc := k.tanhC[(off+r)*hidden : (off+r+1)*hidden]
 			for j := range c {
 				c[j] = a[hidden+j]*c[j] + a[j]*a[2*hidden+j]
 			}
@@ -275,92 +296,91 @@ func (k *recurrentKernel[T]) backward(outGrad G.Value) error {
 	if err != nil {
 		return errors.Wrap(err, "output gradient")
 	}
+	p := &k.g.packing
 	steps, b, hidden, gh := k.active, k.batch, k.hidden, k.gh
+	n := p.tokens()
 	wih, whh := paramData[T](k.w.WeightIH), paramData[T](k.w.WeightHH)
-	copy(k.dh, k.pendingH)
-	copy(k.dc, k.pendingC)
-	lengths := k.g.lengths
-	for i := steps - 1; i >= 0; i-- {
-		t := k.stepAt(i)
-		base := t * b
-		for r := 0; r < b; r++ {
-			row := base + r
-			if t >= lengths[r] {
-				zero(k.dGx[row*gh : (row+1)*gh])
-				if k.cell == GRU {
-					zero(k.dGh[row*gh : (row+1)*gh])
-				}
-				continue
-			}
-			k.cellBackward(row, r, dOut[row*hidden:(row+1)*hidden])
+	rows(k.dh, k.pendingH, p.order, hidden, false)
+	rows(k.dc, k.pendingC, p.order, hidden, false)
+	for s := steps - 1; s >= 0; s-- {
+		t := k.stepAt(s)
+		off, m := p.offsets[t], p.sizes[t]
+		for r := 0; r < m; r++ {
+			row := p.order[r]
+			k.cellBackward(off+r, r, dOut[(t*b+row)*hidden:(t*b+row+1)*hidden])
 		}
-		// dh += dGh_t W_hh for the rows that ran this step (others add 0).
-		gemm(false, false, b, hidden, gh, k.dGh[base*gh:], gh, whh, hidden, 1, k.dh, hidden)
+		// dh += dGh_t W_hh for the rows that ran this step.
+		gemm(false, false, m, hidden, gh, k.dGh[off*gh:], gh, whh, hidden, 1, k.dh, hidden)
 	}
-	rows := steps * b
-	gemm(true, false, gh, k.in, rows, k.dGx, gh, k.x, k.in, 1, bufferData[T](k.dWih), k.in)
-	gemm(true, false, gh, hidden, rows, k.dGh, gh, k.hPrev, hidden, 1, bufferData[T](k.dWhh), hidden)
-	addColumnSums(bufferData[T](k.dBih), k.dGx[:rows*gh])
-	addColumnSums(bufferData[T](k.dBhh), k.dGh[:rows*gh])
-	gemm(false, false, rows, k.in, gh, k.dGx, gh, wih, k.in, 0, k.dx, k.in)
-	zero(k.dx[rows*k.in : max(k.wroteGrad, steps)*b*k.in])
+	gemm(true, false, gh, k.in, n, k.dGx, gh, k.x, k.in, 1, bufferData[T](k.dWih), k.in)
+	gemm(true, false, gh, hidden, n, k.dGh, gh, k.hPrev, hidden, 1, bufferData[T](k.dWhh), hidden)
+	addColumnSums(bufferData[T](k.dBih), k.dGx[:n*gh])
+	addColumnSums(bufferData[T](k.dBhh), k.dGh[:n*gh])
+	gemm(false, false, n, k.in, gh, k.dGx, gh, wih, k.in, 0, k.dxPacked, k.in)
+	zero(k.dx[:max(k.wroteGrad, steps)*b*k.in])
 	k.wroteGrad = steps
+	for t := 0; t < steps; t++ {
+		off, m := p.offsets[t], p.sizes[t]
+		rows(k.dx[t*b*k.in:(t+1)*b*k.in], k.dxPacked[off*k.in:(off+m)*k.in], p.order[:m], k.in, true)
+	}
+	rows(k.dh0Dense.Data().([]T), k.dh, p.order, hidden, true)
+	rows(k.dc0Dense.Data().([]T), k.dc, p.order, hidden, true)
 	return nil
 }
 
-// cellBackward computes the pre-activation gradients of step row (t*B + r)
-// from the gradient of its output dOut, updating the running state
-// gradients: k.dh becomes the part of dh_prev that does not pass through
-// W_hh, k.dc becomes dc_prev.
-func (k *recurrentKernel[T]) cellBackward(row, r int, dOut []T) {
+// cellBackward computes the pre-activation gradients of token j, sorted
+// row r at its step, from the gradient of its output dOut, updating the
+// running state gradients of row r: k.dh becomes the part of dh_prev that
+// does not pass through W_hh, k.dc becomes dc_prev.
+func (k *recurrentKernel[T]) cellBackward(j, r int, dOut []T) {
 	hidden, gh := k.hidden, k.gh
-	act := k.act[row*gh : (row+1)*gh]
-	dGx := k.dGx[row*gh : (row+1)*gh]
+	act := k.act[j*gh : (j+1)*gh]
+	dGx := k.dGx[j*gh : (j+1)*gh]
 	dh := k.dh[r*hidden : (r+1)*hidden]
 	switch k.cell {
 	case RNNTanh:
-		for j := range dh {
-			g := dh[j] + dOut[j]
-			dGx[j] = g * (1 - act[j]*act[j])
-			dh[j] = 0
+		for i := range dh {
+			g := dh[i] + dOut[i]
+			dGx[i] = g * (1 - act[i]*act[i])
+			dh[i] = 0
 		}
 	case RNNReLU:
-		for j := range dh {
-			g := dh[j] + dOut[j]
-			dGx[j] = 0
-			if act[j] > 0 {
-				dGx[j] = g
+		for i := range dh {
+			g := dh[i] + dOut[i]
+			dGx[i] = 0
+			if act[i] > 0 {
+				dGx[i] = g
 			}
-			dh[j] = 0
+			dh[i] = 0
 		}
 	case LSTM:
 		dc := k.dc[r*hidden : (r+1)*hidden]
-		cPrev := k.cPrev[row*hidden : (row+1)*hidden]
-		tc := k.tanhC[row*hidden : (row+1)*hidden]
-		for j := range dh {
-			i, f, g, o := act[j], act[hidden+j], act[2*hidden+j], act[3*hidden+j]
-			dhj := dh[j] + dOut[j]
-			dcj := dc[j] + dhj*o*(1-tc[j]*tc[j])
-			dGx[j] = dcj * g * i * (1 - i)
-			dGx[hidden+j] = dcj * cPrev[j] * f * (1 - f)
-			dGx[2*hidden+j] = dcj * i * (1 - g*g)
-			dGx[3*hidden+j] = dhj * tc[j] * o * (1 - o)
-			dc[j] = dcj * f
-			dh[j] = 0
+		cPrev := k.cPrev[j*hidden : (j+1)*hidden]
+		tc := k.tanhC[j*hidden : (j+1)*hidden]
+		for i := range dh {
+			ig, f, g, o := act[i], act[hidden+i], act[2*hidden+i], act[3*hidden+i]
+			dhi := dh[i] + dOut[i]
+			dci := dc[i] + dhi*o*(1-tc[i]*tc[i])
+			dGx[i] = dci * g * ig * (1 - ig)
+			dGx[hidden+i] = dci * cPrev[i] * f * (1 - f)
+			dGx[2*hidden+i] = dci * ig * (1 - g*g)
+			dGx[3*hidden+i] = dhi * tc[i] * o * (1 - o)
+			dc[i] = dci * f
+			dh[i] = 0
 		}
 	case GRU:
-		dGh := k.dGh[row*gh : (row+1)*gh]
-		hPrev := k.hPrev[row*hidden : (row+1)*hidden]
-		hn := k.hn[row*hidden : (row+1)*hidden]
-		for j := range dh {
-			rg, z, n := act[j], act[hidden+j], act[2*hidden+j]
-			dhj := dh[j] + dOut[j]
-			dn := dhj * (1 - z) * (1 - n*n)
-			dr := dn * hn[j] * rg * (1 - rg)
-			dz := dhj * (hPrev[j] - n) * z * (1 - z)
-			dGx[j], dGx[hidden+j], dGx[2*hidden+j] = dr, dz, dn
-			dGh[j], dGh[hidden+j], dGh[2*hidden+j] = dr, dz, dn*rg
-			dh[j] = dhj * z
+		dGh := k.dGh[j*gh : (j+1)*gh]
+		hPrev := k.hPrev[j*hidden : (j+1)*hidden]
+		hn := k.hn[j*hidden : (j+1)*hidden]
+		for i := range dh {
+			rg, z, n := act[i], act[hidden+i], act[2*hidden+i]
+			dhi := dh[i] + dOut[i]
+			dn := dhi * (1 - z) * (1 - n*n)
+			dr := dn * hn[i] * rg * (1 - rg)
+			dz := dhi * (hPrev[i] - n) * z * (1 - z)
+			dGx[i], dGx[hidden+i], dGx[2*hidden+i] = dr, dz, dn
+			dGh[i], dGh[hidden+i], dGh[2*hidden+i] = dr, dz, dn*rg
+			dh[i] = dhi * z
 		}
 	}
 }

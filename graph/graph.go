@@ -82,6 +82,7 @@ type Graph struct {
 	ids     []int
 	lengths []int
 	padded  []int // the lengths of a Padded graph
+	packing packing
 	labels  []int
 	active  int
 	rng     *RNG
@@ -319,6 +320,7 @@ func (g *Graph) SetBatch(ids, lengths, labels []int) error {
 		lengths = g.padded
 	}
 	g.ids, g.lengths, g.labels, g.active = ids, lengths, labels, steps
+	g.packing.set(lengths, steps)
 	if g.tokens != nil {
 		dst := g.tokens.Value().Data().([]int)
 		batch := g.cfg.Batch
