@@ -74,6 +74,19 @@ type Config struct {
 	// OnEpoch is called after each epoch with its metrics; an error stops
 	// training and is returned by Fit.
 	OnEpoch func(EpochMetrics) error `json:"-"`
+	// OnStep is called after each optimizer step; an error stops training
+	// and is returned by Fit.
+	OnStep func(StepMetrics) error `json:"-"`
+}
+
+// StepMetrics describe one training step, for Config.OnStep.
+type StepMetrics struct {
+	Epoch    int     // 1-based
+	Batch    int     // 1-based batch of the epoch
+	Step     int     // optimizer steps taken, this one included
+	Loss     float64 // the batch's mean loss
+	Accuracy float64 // the batch's accuracy
+	LR       float64 // the learning rate of this step
 }
 
 func (cfg Config) withDefaults() Config {
@@ -210,6 +223,13 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 			}
 			t.state.Step++
 			t.state.Partial.add(batch, loss, correct, time.Since(started))
+			if cfg.OnStep != nil {
+				m := StepMetrics{Epoch: epoch + 1, Batch: i + 1, Step: t.state.Step, Loss: loss, Accuracy: float64(correct) / float64(batch.Size), LR: lr}
+				if err := cfg.OnStep(m); err != nil {
+					progress.Finish()
+					return result, err
+				}
+			}
 			started = time.Now()
 			p := t.state.Partial
 			progress.Update(i+1, p.LossSum/float64(p.Rows), float64(p.Correct)/float64(p.Rows), p.Tokens)

@@ -2,6 +2,7 @@ package train_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -213,5 +214,39 @@ func TestBadConfig(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("config %+v: error %v, want one containing %q", c.cfg, err, c.want)
 		}
+	}
+}
+
+// TestCallbacks checks that OnStep and OnEpoch see every step and epoch and
+// that their errors stop training.
+func TestCallbacks(t *testing.T) {
+	data := smallData(t)
+	var steps, epochs int
+	stop := errors.New("enough")
+	tr, err := train.New(smallModel(t, data, 0), train.Config{
+		Epochs: 3, BatchSize: 16,
+		OnStep: func(m train.StepMetrics) error {
+			steps++
+			if m.Step != steps || m.LR != 1e-3 || m.Accuracy < 0 || m.Accuracy > 1 {
+				t.Errorf("step metrics %+v", m)
+			}
+			return nil
+		},
+		OnEpoch: func(m train.EpochMetrics) error {
+			epochs++
+			if epochs == 2 {
+				return stop
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Fit(context.Background(), data.Train, data.Val); err != stop {
+		t.Errorf("Fit returned %v, want the callback's error", err)
+	}
+	if perEpoch := (data.Train.Len() + 15) / 16; epochs != 2 || steps != 2*perEpoch {
+		t.Errorf("%d epochs and %d steps seen, want 2 and %d", epochs, steps, 2*perEpoch)
 	}
 }
