@@ -1,7 +1,9 @@
 package train
 
 import (
+	"image"
 	"image/color"
+	"image/png"
 	"io"
 	"strconv"
 
@@ -28,13 +30,26 @@ var (
 )
 
 // PlotCurves draws the learning curves of epochs as a PNG image at path
-// (curves.png), written atomically: two panels against the epoch, the loss
-// (training and validation) and the accuracy (training and validation).
-// Validation curves are drawn from the epochs that had a validation pass;
-// non-finite values (a diverged loss) are left out.
+// (curves.png), written atomically: the image CurvesImage returns.
 func PlotCurves(path string, epochs []EpochMetrics) error {
+	img, err := CurvesImage(epochs)
+	if err != nil {
+		return errors.Wrap(err, path)
+	}
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
+		return png.Encode(w, img)
+	})
+}
+
+// CurvesImage draws the learning curves of epochs, CurvesWidth ×
+// CurvesHeight pixels: two panels against the epoch, the loss (training and
+// validation) and the accuracy (training and validation). Validation
+// curves are drawn from the epochs that had a validation pass; non-finite
+// values (a diverged loss) are left out. A notebook shows the image inline
+// when a cell ends with it.
+func CurvesImage(epochs []EpochMetrics) (image.Image, error) {
 	if len(epochs) == 0 {
-		return errors.Errorf("train: plotting %s: no epochs", path)
+		return nil, errors.New("train: plotting: no epochs")
 	}
 	loss := panel("Loss", "loss", true) // losses fall: legend at the top
 	acc := panel("Accuracy", "accuracy", false)
@@ -62,7 +77,7 @@ func PlotCurves(path string, epochs []EpochMetrics) error {
 		}
 		line, points, err := plotter.NewLinePoints(xys)
 		if err != nil {
-			return errors.Wrapf(err, "train: plotting %s", path)
+			return nil, errors.Wrap(err, "train: plotting")
 		}
 		line.Color, points.Color = s.c, s.c
 		line.Width = vg.Points(1.5)
@@ -79,10 +94,7 @@ func PlotCurves(path string, epochs []EpochMetrics) error {
 	canvases := plot.Align([][]*plot.Plot{{loss, acc}}, tiles, dc)
 	loss.Draw(canvases[0][0])
 	acc.Draw(canvases[0][1])
-	return atomicfile.WriteFile(path, func(w io.Writer) error {
-		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
-		return err
-	})
+	return img.Image(), nil
 }
 
 // panel returns an empty plot with a title, an epoch axis, a y label and
