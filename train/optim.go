@@ -7,20 +7,29 @@ import (
 	"sync"
 
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/train/internal/vecopt"
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
 
-// Optimizer updates parameters in place from their gradients (Param.Grad);
-// the caller zeroes the gradients afterwards. Every implementation follows
-// PyTorch 1.13's single-tensor CPU code path operation by operation, in the
-// parameters' dtype, so that the same gradients give the same weights as
-// torch.optim, bit for bit on the fixtures in testdata.
+// Optimizer updates parameters in place from their gradients (Param.Grad)
+// and zeroes the gradients, in the same pass over memory. Every
+// implementation follows PyTorch 1.13's single-tensor CPU code path
+// operation by operation, in the parameters' dtype, so that the same
+// gradients give the same weights as torch.optim, bit for bit on the
+// fixtures in testdata, on every machine: float32 parameters go through
+// the AVX2 kernels of train/internal/vecopt where the CPU has them and
+// through pure Go elsewhere, with the same bits (NaN payloads aside).
 type Optimizer interface {
-	// Step applies one update to every parameter with learning rate lr.
-	// It fails, changing nothing, when lr is negative or not finite or
-	// when a parameter lost its gradient or changed size since the
-	// optimizer was built.
+	// Step applies one update to every parameter with learning rate lr
+	// and zeroes the gradients, so that the next backward pass can
+	// accumulate into them. It fails, changing nothing (gradients
+	// included), when lr is negative or not finite or when a parameter
+	// lost its gradient or changed size since the optimizer was built.
+	//
+	// Elements that the update leaves exactly as they are (zero gradient
+	// and zero state, without weight decay: the rows of an embedding that
+	// no batch has touched yet) are skipped, which changes no result.
 	Step(lr float64) error
 	// State returns a copy of the optimizer's state for a checkpoint.
 	State() *OptimizerState
@@ -371,48 +380,12 @@ func (b *base) hasStateTensor(name string) bool {
 	return false
 }
 
-// fma32 returns x·y + z rounded once to float32: the fused multiply-add
-// that PyTorch's AVX2 kernels compute for add(other, alpha) and addcmul.
-//
-// The product of two float32s is exact in float64, so s = x·y + z in
-// float64 is the exact result rounded once, and float32(s) rounds it a
-// second time. Double rounding errs only when s lands exactly halfway
-// between two float32s (its 29 bits below float32 precision are 100…0) or in
-// the float32 subnormal range, where the halfway bits sit higher; those rare
-// cases go to fma32Tie.
-func fma32(x, y, z float32) float32 {
-	p := float64(x) * float64(y)
-	s := p + float64(z)
-	if b := math.Float64bits(s); b&(1<<29-1) == 1<<28 || b&^(1<<63) < minNormal32Bits {
-		return fma32Tie(p, float64(z), s)
-	}
-	return float32(s)
-}
+// fma32 returns x·y + z rounded once to float32 (vecopt.FMA32), and sqrt32
+// the correctly rounded float32 square root: the scalar operations of
+// the optimizers' float32 kernels, for ClipGradNorm.
+func fma32(x, y, z float32) float32 { return vecopt.FMA32(x, y, z) }
 
-// minNormal32Bits is math.Float64bits(0x1p-126), the smallest normal float32.
-const minNormal32Bits = 0x3810000000000000
-
-// fma32Tie rounds p + z to float32 correctly, given s = p + z rounded to
-// float64. It rounds the sum to float64 "to odd" instead (when inexact, to
-// whichever of the exact sum's two float64 neighbours has an odd last bit),
-// which makes the rounding to float32 correct: with 29 spare bits, a
-// float64 rounded to odd is a float32 tie only if the exact sum is one
-// (Boldo and Melquiond, "Emulation of FMA and correctly rounded sums: proved
-// algorithms using rounding to odd", IEEE Trans. Computers 57(4), 2008).
-func fma32Tie(p, z, s float64) float32 {
-	// e is the rounding error of s, exactly (Knuth's TwoSum); NaN when s is
-	// infinite or NaN, which stays as it is.
-	bb := s - p
-	if e := (p - (s - bb)) + (z - bb); e != 0 && e == e {
-		b := math.Float64bits(s)
-		below := (math.Float64bits(e) ^ b) >> 63 // 1: the exact sum is nearer zero than s
-		s = math.Float64frombits((b - (below&^b&1)<<1) | 1)
-	}
-	return float32(s)
-}
-
-// sqrt32 returns the correctly rounded float32 square root of x.
-func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+func sqrt32(x float32) float32 { return vecopt.Sqrt32(x) }
 
 // powInt returns x**n for n >= 0 correctly rounded in all but
 // astronomically rare cases, as C's pow (which Python's ** calls) does,
@@ -432,9 +405,13 @@ func powInt(x float64, n int) float64 {
 
 // mulDD returns the double-double product (ah + al)(bh + bl), normalised so
 // that the high part is the product rounded to float64.
+//
+// Each product is explicitly rounded (float64(x*y)): Go may otherwise fuse
+// a product and a sum into one FMA, even across statements, and does on
+// arm64 and with GOAMD64=v3, which would change the result.
 func mulDD(ah, al, bh, bl float64) (hi, lo float64) {
-	p := ah * bh
-	e := math.FMA(ah, bh, -p) + (ah*bl + al*bh)
+	p := float64(ah * bh)
+	e := math.FMA(ah, bh, -p) + (float64(ah*bl) + float64(al*bh))
 	hi = p + e
 	return hi, e - (hi - p)
 }

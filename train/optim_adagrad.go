@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/train/internal/vecopt"
 )
 
 // adagrad is torch.optim.Adagrad. At step t, for each element, with state
@@ -15,7 +16,8 @@ import (
 type adagrad struct {
 	base
 	eps, weightDecay, lrDecay float64
-	clr                       float64 // decayed learning rate of the current step
+	clr                       float64        // decayed learning rate of the current step
+	k32                       vecopt.Adagrad // its float32 coefficients
 }
 
 var _ Optimizer = (*adagrad)(nil)
@@ -26,33 +28,27 @@ func newAdagrad(params *graph.Params, cfg OptimizerConfig) *adagrad {
 	return o
 }
 
-// Step applies one Adagrad update with learning rate lr.
+// Step applies one Adagrad update with learning rate lr and zeroes the
+// gradients.
 func (o *adagrad) Step(lr float64) error {
 	if err := o.check(lr); err != nil {
 		return err
 	}
 	o.step++
-	o.clr = lr / (1 + float64(o.step-1)*o.lrDecay)
+	o.clr = lr / (1 + float64(float64(o.step-1)*o.lrDecay)) // rounded product: no FMA
+	o.k32 = vecopt.Adagrad{
+		WeightDecay: float32(o.weightDecay),
+		Eps:         float32(o.eps),
+		NegLR:       float32(-o.clr),
+	}
 	o.apply()
 	return nil
 }
 
 func (o *adagrad) update(i, lo, hi int) {
 	if o.f32 {
-		p := o.params[i].Value.Float32s()[lo:hi]
-		g := o.params[i].Grad.Float32s()[lo:hi]
-		s := o.state[0][i].Float32s()[lo:hi]
-		g, s = g[:len(p)], s[:len(p)] // bounds-check elimination
-		wd, eps, negCLR := float32(o.weightDecay), float32(o.eps), float32(-o.clr)
-		for j := range p {
-			gj := g[j]
-			if wd != 0 {
-				gj = fma32(wd, p[j], gj)
-			}
-			s[j] = fma32(gj, gj, s[j])
-			std := sqrt32(s[j]) + eps
-			p[j] += float32(float32(negCLR*gj) / std)
-		}
+		o.k32.Update(o.params[i].Value.Float32s()[lo:hi], o.params[i].Grad.Float32s()[lo:hi],
+			o.state[0][i].Float32s()[lo:hi])
 		return
 	}
 	p := o.params[i].Value.Float64s()[lo:hi]
@@ -68,5 +64,6 @@ func (o *adagrad) update(i, lo, hi int) {
 		s[j] = math.FMA(gj, gj, s[j])
 		std := math.Sqrt(s[j]) + eps
 		p[j] += float64(negCLR*gj) / std
+		g[j] = 0
 	}
 }

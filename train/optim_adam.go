@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/train/internal/vecopt"
 )
 
 // adam is torch.optim.Adam (amsgrad=False). At step t, for each element,
@@ -18,6 +19,7 @@ type adam struct {
 	beta1, beta2, eps, weightDecay float64
 	// Of the current step:
 	stepSize, bc2Sqrt float64
+	k32               vecopt.Adam // the float32 coefficients
 }
 
 var _ Optimizer = (*adam)(nil)
@@ -33,7 +35,8 @@ func newAdam(params *graph.Params, cfg OptimizerConfig) *adam {
 	return o
 }
 
-// Step applies one Adam update with learning rate lr.
+// Step applies one Adam update with learning rate lr and zeroes the
+// gradients.
 func (o *adam) Step(lr float64) error {
 	if err := o.check(lr); err != nil {
 		return err
@@ -42,38 +45,31 @@ func (o *adam) Step(lr float64) error {
 	// As torch: scalars in float64, then rounded to the parameters' dtype.
 	o.stepSize = lr / (1 - powInt(o.beta1, o.step))
 	o.bc2Sqrt = math.Sqrt(1 - powInt(o.beta2, o.step))
+	o.k32 = vecopt.Adam{
+		WeightDecay:         float32(o.weightDecay),
+		Beta1:               float32(o.beta1),
+		Beta2:               float32(o.beta2),
+		OneMinusBeta1:       float32(1 - o.beta1),
+		OneMinusBeta2:       float32(1 - o.beta2),
+		Eps:                 float32(o.eps),
+		BiasCorrection2Sqrt: float32(o.bc2Sqrt),
+		NegStepSize:         float32(-o.stepSize),
+	}
 	o.apply()
 	return nil
 }
 
 func (o *adam) update(i, lo, hi int) {
 	if o.f32 {
-		p := o.params[i].Value.Float32s()[lo:hi]
-		g := o.params[i].Grad.Float32s()[lo:hi]
-		m := o.state[0][i].Float32s()[lo:hi]
-		v := o.state[1][i].Float32s()[lo:hi]
-		g, m, v = g[:len(p)], m[:len(p)], v[:len(p)] // bounds-check elimination
-		wd, eps := float32(o.weightDecay), float32(o.eps)
-		b1, keep1 := float32(o.beta1), float32(1-o.beta1)
-		b2, keep2 := float32(o.beta2), float32(1-o.beta2)
-		bc2Sqrt, negStep := float32(o.bc2Sqrt), float32(-o.stepSize)
-		for j := range p {
-			gj := g[j]
-			if wd != 0 {
-				gj = fma32(wd, p[j], gj)
-			}
-			m[j] = fma32(keep1, gj, float32(m[j]*b1))
-			v[j] = fma32(float32(keep2*gj), gj, float32(v[j]*b2))
-			denom := float32(sqrt32(v[j])/bc2Sqrt) + eps
-			p[j] += float32(float32(negStep*m[j]) / denom)
-		}
+		o.k32.Update(o.params[i].Value.Float32s()[lo:hi], o.params[i].Grad.Float32s()[lo:hi],
+			o.state[0][i].Float32s()[lo:hi], o.state[1][i].Float32s()[lo:hi])
 		return
 	}
 	p := o.params[i].Value.Float64s()[lo:hi]
 	g := o.params[i].Grad.Float64s()[lo:hi]
 	m := o.state[0][i].Float64s()[lo:hi]
 	v := o.state[1][i].Float64s()[lo:hi]
-	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)] // bounds-check elimination
 	wd, eps := o.weightDecay, o.eps
 	b1, keep1, b2, keep2 := o.beta1, 1-o.beta1, o.beta2, 1-o.beta2
 	bc2Sqrt, negStep := o.bc2Sqrt, -o.stepSize
@@ -86,5 +82,6 @@ func (o *adam) update(i, lo, hi int) {
 		v[j] = math.FMA(float64(keep2*gj), gj, float64(v[j]*b2))
 		denom := float64(math.Sqrt(v[j])/bc2Sqrt) + eps
 		p[j] += float64(negStep*m[j]) / denom
+		g[j] = 0
 	}
 }

@@ -10,7 +10,8 @@ import (
 
 // ExampleNewOptimizer takes one SGD step with momentum and one Adam step on
 // a two-element float32 parameter; PyTorch gives the same float32 values,
-// 0.90000004 included.
+// 0.90000004 included. Step also zeroes the gradients, ready for the next
+// backward pass.
 func ExampleNewOptimizer() {
 	for _, name := range []string{"sgd", "adam"} {
 		params, _ := graph.NewParams(tensor.Float32, 1)
@@ -31,12 +32,11 @@ func ExampleNewOptimizer() {
 			fmt.Println(err)
 			return
 		}
-		params.ZeroGrads()
-		fmt.Println(opt.Name(), p.Value.Float32s(), opt.State().Names())
+		fmt.Println(opt.Name(), p.Value.Float32s(), opt.State().Names(), "grad", p.Grad.Float32s())
 	}
 	// Output:
-	// sgd [0.95 -1.975] [momentum_buffer/w]
-	// adam [0.90000004 -1.9] [exp_avg/w exp_avg_sq/w]
+	// sgd [0.95 -1.975] [momentum_buffer/w] grad [0 0]
+	// adam [0.90000004 -1.9] [exp_avg/w exp_avg_sq/w] grad [0 0]
 }
 
 // ExampleClipGradNorm rescales gradients whose global norm, 5, exceeds 1.

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/train/internal/vecopt"
 )
 
 // rmsprop is torch.optim.RMSprop (centered=False). For each element, with
@@ -16,7 +17,8 @@ import (
 type rmsprop struct {
 	base
 	alpha, eps, weightDecay, momentum float64
-	lr                                float64 // of the current step
+	lr                                float64        // of the current step
+	k32                               vecopt.RMSprop // its float32 coefficients
 }
 
 var _ Optimizer = (*rmsprop)(nil)
@@ -36,13 +38,22 @@ func newRMSprop(params *graph.Params, cfg OptimizerConfig) *rmsprop {
 	return o
 }
 
-// Step applies one RMSprop update with learning rate lr.
+// Step applies one RMSprop update with learning rate lr and zeroes the
+// gradients.
 func (o *rmsprop) Step(lr float64) error {
 	if err := o.check(lr); err != nil {
 		return err
 	}
 	o.step++
 	o.lr = lr
+	o.k32 = vecopt.RMSprop{
+		WeightDecay:   float32(o.weightDecay),
+		Alpha:         float32(o.alpha),
+		OneMinusAlpha: float32(1 - o.alpha),
+		Eps:           float32(o.eps),
+		NegLR:         float32(-lr),
+		Momentum:      float32(o.momentum),
+	}
 	o.apply()
 	return nil
 }
@@ -59,34 +70,11 @@ func (o *rmsprop) update32(i, lo, hi int) {
 	p := o.params[i].Value.Float32s()[lo:hi]
 	g := o.params[i].Grad.Float32s()[lo:hi]
 	v := o.state[0][i].Float32s()[lo:hi]
-	g, v = g[:len(p)], v[:len(p)] // bounds-check elimination, as below
-	wd, eps, negLR := float32(o.weightDecay), float32(o.eps), float32(-o.lr)
-	alpha, keep := float32(o.alpha), float32(1-o.alpha)
 	if o.momentum == 0 {
-		for j := range p {
-			gj := g[j]
-			if wd != 0 {
-				gj = fma32(wd, p[j], gj)
-			}
-			v[j] = fma32(float32(keep*gj), gj, float32(v[j]*alpha))
-			avg := sqrt32(v[j]) + eps
-			p[j] += float32(float32(negLR*gj) / avg)
-		}
+		o.k32.Update(p, g, v)
 		return
 	}
-	buf := o.state[1][i].Float32s()[lo:hi]
-	buf = buf[:len(p)]
-	mom := float32(o.momentum)
-	for j := range p {
-		gj := g[j]
-		if wd != 0 {
-			gj = fma32(wd, p[j], gj)
-		}
-		v[j] = fma32(float32(keep*gj), gj, float32(v[j]*alpha))
-		avg := sqrt32(v[j]) + eps
-		buf[j] = float32(buf[j]*mom) + float32(gj/avg)
-		p[j] = fma32(negLR, buf[j], p[j])
-	}
+	o.k32.UpdateMomentum(p, g, v, o.state[1][i].Float32s()[lo:hi])
 }
 
 func (o *rmsprop) update64(i, lo, hi int) {
@@ -105,6 +93,7 @@ func (o *rmsprop) update64(i, lo, hi int) {
 			v[j] = math.FMA(float64(keep*gj), gj, float64(v[j]*alpha))
 			avg := math.Sqrt(v[j]) + eps
 			p[j] += float64(negLR*gj) / avg
+			g[j] = 0
 		}
 		return
 	}
@@ -120,5 +109,6 @@ func (o *rmsprop) update64(i, lo, hi int) {
 		avg := math.Sqrt(v[j]) + eps
 		buf[j] = float64(buf[j]*mom) + gj/avg
 		p[j] = math.FMA(negLR, buf[j], p[j])
+		g[j] = 0
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/train/internal/vecopt"
 )
 
 // sgd is torch.optim.SGD. For each element, with g the gradient and p the
@@ -18,7 +19,8 @@ type sgd struct {
 	base
 	momentum, dampening, weightDecay float64
 	nesterov                         bool
-	lr                               float64 // of the current step
+	lr                               float64    // of the current step
+	k32                              vecopt.SGD // its float32 coefficients
 }
 
 var _ Optimizer = (*sgd)(nil)
@@ -33,13 +35,22 @@ func newSGD(params *graph.Params, cfg OptimizerConfig) *sgd {
 	return o
 }
 
-// Step applies one SGD update with learning rate lr.
+// Step applies one SGD update with learning rate lr and zeroes the
+// gradients.
 func (o *sgd) Step(lr float64) error {
 	if err := o.check(lr); err != nil {
 		return err
 	}
 	o.step++
 	o.lr = lr
+	o.k32 = vecopt.SGD{
+		WeightDecay:       float32(o.weightDecay),
+		NegLR:             float32(-lr),
+		Momentum:          float32(o.momentum),
+		OneMinusDampening: float32(1 - o.dampening),
+		Nesterov:          o.nesterov,
+		First:             o.step == 1,
+	}
 	o.apply()
 	return nil
 }
@@ -55,41 +66,11 @@ func (o *sgd) update(i, lo, hi int) {
 func (o *sgd) update32(i, lo, hi int) {
 	p := o.params[i].Value.Float32s()[lo:hi]
 	g := o.params[i].Grad.Float32s()[lo:hi]
-	g = g[:len(p)] // bounds-check elimination, as below
-	wd, negLR := float32(o.weightDecay), float32(-o.lr)
 	if o.momentum == 0 {
-		for j := range p {
-			d := g[j]
-			if wd != 0 {
-				d = fma32(wd, p[j], d)
-			}
-			p[j] = fma32(negLR, d, p[j])
-		}
+		o.k32.Update(p, g)
 		return
 	}
-	buf := o.state[0][i].Float32s()[lo:hi]
-	buf = buf[:len(p)]
-	mom, keep, first := float32(o.momentum), float32(1-o.dampening), o.step == 1
-	for j := range p {
-		d := g[j]
-		if wd != 0 {
-			d = fma32(wd, p[j], d)
-		}
-		switch {
-		case first:
-			buf[j] = d
-		case keep == 1: // fma(d, 1, b) is the float32 sum, without fma32's ties
-			buf[j] = d + float32(buf[j]*mom)
-		default:
-			buf[j] = fma32(keep, d, float32(buf[j]*mom))
-		}
-		if o.nesterov {
-			d = fma32(mom, buf[j], d)
-		} else {
-			d = buf[j]
-		}
-		p[j] = fma32(negLR, d, p[j])
-	}
+	o.k32.UpdateMomentum(p, g, o.state[0][i].Float32s()[lo:hi])
 }
 
 func (o *sgd) update64(i, lo, hi int) {
@@ -104,6 +85,7 @@ func (o *sgd) update64(i, lo, hi int) {
 				d = math.FMA(wd, p[j], d)
 			}
 			p[j] = math.FMA(negLR, d, p[j])
+			g[j] = 0
 		}
 		return
 	}
@@ -126,5 +108,6 @@ func (o *sgd) update64(i, lo, hi int) {
 			d = buf[j]
 		}
 		p[j] = math.FMA(negLR, d, p[j])
+		g[j] = 0
 	}
 }

@@ -2,8 +2,6 @@ package train
 
 import (
 	"math"
-	"math/big"
-	"math/rand/v2"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -13,71 +11,6 @@ import (
 	"github.com/gornn/gornn/graph/safetensors"
 	"gorgonia.org/tensor"
 )
-
-// exactFMA32 is x·y + z computed exactly and rounded once to float32.
-func exactFMA32(x, y, z float32) float32 {
-	const prec = 1000 // enough for any float32 product plus addend
-	p := new(big.Float).SetPrec(prec).SetFloat64(float64(x))
-	p.Mul(p, new(big.Float).SetFloat64(float64(y)))
-	p.Add(p, new(big.Float).SetPrec(prec).SetFloat64(float64(z)))
-	f, _ := p.Float32()
-	return f
-}
-
-func TestFMA32(t *testing.T) {
-	// Ties of the float64 sum: p = 3·q·2^-24 is exactly halfway between two
-	// float32s near 1 and a tiny z decides which way the exact sum rounds.
-	q := float32(5592407) // 3q = 2^24 + 5: odd, so 3q·2^-24 is a float32 midpoint
-	tie := []struct{ x, y, z float32 }{
-		{3, q * 0x1p-24, 0x1p-60},
-		{3, q * 0x1p-24, -0x1p-60},
-		{-3, q * 0x1p-24, 0x1p-60},
-		{3, q * 0x1p-24, 0},
-		{3, q * 0x1p-150, 0x1p-149}, // float32 subnormal range
-		{3, q * 0x1p-150, -0x1p-149},
-		{0x1p-75, 0x1p-75, 0x1p-149},
-	}
-	for _, c := range tie {
-		if got, want := fma32(c.x, c.y, c.z), exactFMA32(c.x, c.y, c.z); math.Float32bits(got) != math.Float32bits(want) {
-			t.Errorf("fma32(%g, %g, %g) = %g, want %g", c.x, c.y, c.z, got, want)
-		}
-	}
-	if naive := float32(float64(3)*float64(q*0x1p-24) + 0x1p-60); naive == exactFMA32(3, q*0x1p-24, 0x1p-60) {
-		t.Error("the tie case does not exercise double rounding")
-	}
-	inf, nan := float32(math.Inf(1)), float32(math.NaN())
-	special := []struct{ x, y, z, want float32 }{
-		{inf, 2, 1, inf},
-		{1, 1, -inf, -inf},
-		{0x1p100, 0x1p100, 0, inf}, // beyond float32
-		{-0x1p100, 0x1p100, 0, -inf},
-		{1, 1, nan, nan},
-	}
-	for _, c := range special {
-		got := fma32(c.x, c.y, c.z)
-		if math.Float32bits(got) != math.Float32bits(c.want) && !(got != got && c.want != c.want) {
-			t.Errorf("fma32(%g, %g, %g) = %g, want %g", c.x, c.y, c.z, got, c.want)
-		}
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	random := func(center, spread int) float32 {
-		return float32(rng.NormFloat64() * math.Ldexp(1, center+rng.IntN(2*spread+1)-spread))
-	}
-	for i := range 200000 {
-		x, y, z := random(0, 4), random(0, 4), random(0, 4)
-		switch i % 4 {
-		case 1: // addend far larger or smaller than the product
-			z = random(0, 60)
-		case 2: // results in the float32 subnormal range
-			x, y, z = random(-70, 4), random(-70, 4), random(-140, 8)
-		case 3: // products beyond the float32 range
-			x, y = random(60, 10), random(60, 10)
-		}
-		if got, want := fma32(x, y, z), exactFMA32(x, y, z); math.Float32bits(got) != math.Float32bits(want) {
-			t.Fatalf("fma32(%g, %g, %g) = %g, want %g", x, y, z, got, want)
-		}
-	}
-}
 
 // randomParams returns a parameter set with the given sizes, random values
 // and random gradients.
@@ -95,6 +28,23 @@ func randomParams(t testing.TB, dtype tensor.Dtype, seed uint64, sizes ...int) *
 		randomGrad(p, ps.RNG())
 	}
 	return ps
+}
+
+// newGrads gives every parameter of ps new random gradients drawn from
+// seed, with a block of zeros (an untouched row) in every fourth 64.
+func newGrads(ps *graph.Params, seed uint64) {
+	rng := graph.NewRNG(seed)
+	for _, p := range ps.List() {
+		randomGrad(p, rng)
+		if p.Grad.Dtype() == tensor.Float32 {
+			g := p.Grad.Float32s()
+			for i := range g {
+				if (i/64)%4 == 3 {
+					g[i] = 0
+				}
+			}
+		}
+	}
 }
 
 func randomGrad(p *graph.Param, rng *graph.RNG) {
@@ -137,7 +87,10 @@ func TestWorkersGiveIdenticalResults(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					for range 3 {
+					for step := range 3 {
+						if step > 0 {
+							newGrads(ps, uint64(step)) // Step zeroed them
+						}
 						if err := opt.Step(0.01); err != nil {
 							t.Fatal(err)
 						}
@@ -228,6 +181,122 @@ func TestStepAllocatesNothing(t *testing.T) {
 	}
 }
 
+// TestStepZeroesGradients checks that Step leaves every gradient +0, for
+// both dtypes and every optimizer, and that a failed Step leaves them as
+// they were.
+func TestStepZeroesGradients(t *testing.T) {
+	for _, dtype := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+		for _, o := range everyOptimizer {
+			ps := randomParams(t, dtype, 9, 1000, 37, 3)
+			opt, err := NewOptimizer(o.name, ps, o.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := ps.List()[0].Gradients()
+			if err := opt.Step(-1); err == nil {
+				t.Fatalf("%s: Step(-1) succeeded", o.name)
+			}
+			if got := ps.List()[0].Gradients(); !reflect.DeepEqual(got, before) {
+				t.Errorf("%s/%v: a failed Step changed the gradients", o.name, dtype)
+			}
+			for step := range uint64(2) {
+				newGrads(ps, step)
+				if err := opt.Step(0.01); err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range ps.List() {
+					for i, g := range p.Gradients() {
+						if math.Float64bits(g) != 0 {
+							t.Fatalf("%s/%v step %d: %s gradient %d = %v after Step, want +0", o.name, dtype, step+1, p.Name, i, g)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestUntouchedRowsUnchanged steps every optimizer (without weight decay,
+// which moves every weight) on an embedding-like parameter whose odd rows
+// never get a gradient: their weights and state must keep their bits,
+// signed zeros included, while the even rows must match an optimizer run
+// on the even rows alone.
+func TestUntouchedRowsUnchanged(t *testing.T) {
+	const rows, dim = 50, 24 // 24: rows straddle the kernels' 8-float blocks
+	negZero := math.Copysign(0, -1)
+	for _, o := range everyOptimizer {
+		t.Run(o.name, func(t *testing.T) {
+			cfg := o.cfg
+			cfg.WeightDecay = 0
+			full := randomParams(t, tensor.Float32, 4, rows*dim)
+			even := randomParams(t, tensor.Float32, 4, rows/2*dim)
+			w := full.List()[0].Value.Float32s()
+			w[dim], w[dim+1] = 0, float32(negZero) // signed zeros in an untouched row
+			we := even.List()[0].Value.Float32s()
+			for r := 0; r < rows; r += 2 {
+				copy(we[r/2*dim:(r/2+1)*dim], w[r*dim:(r+1)*dim])
+			}
+			start := append([]float32(nil), w...)
+			fullOpt, err := NewOptimizer(o.name, full, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evenOpt, err := NewOptimizer(o.name, even, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rng := graph.NewRNG(8)
+			for step := range 4 {
+				g := full.List()[0].Grad.Float32s()
+				ge := even.List()[0].Grad.Float32s()
+				for r := 0; r < rows; r++ {
+					for j := 0; j < dim; j++ {
+						v := float32(0)
+						if r%2 == 0 {
+							v = float32(rng.NormFloat64())
+							ge[r/2*dim+j] = v
+						} else if j%3 == 0 {
+							v = float32(negZero) // Adam skips -0 gradients too
+							if o.name != "adam" {
+								v = 0
+							}
+						}
+						g[r*dim+j] = v
+					}
+				}
+				if err := fullOpt.Step(0.05); err != nil {
+					t.Fatal(err)
+				}
+				if err := evenOpt.Step(0.05); err != nil {
+					t.Fatal(err)
+				}
+				for r := 0; r < rows; r++ {
+					for j := 0; j < dim; j++ {
+						got := math.Float32bits(w[r*dim+j])
+						want := math.Float32bits(start[r*dim+j])
+						if r%2 == 0 {
+							want = math.Float32bits(we[r/2*dim+j])
+						}
+						if got != want {
+							t.Fatalf("step %d: row %d element %d = %#08x, want %#08x", step+1, r, j, got, want)
+						}
+					}
+				}
+			}
+			for name, d := range fullOpt.State().Tensors {
+				v := d.Float32s()
+				for r := 1; r < rows; r += 2 {
+					for j := 0; j < dim; j++ {
+						if math.Float32bits(v[r*dim+j]) != 0 {
+							t.Fatalf("%s: untouched row %d has state %v", name, r, v[r*dim+j])
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestStateRoundTrip checks that an optimizer restored from State continues
 // exactly as the original.
 func TestStateRoundTrip(t *testing.T) {
@@ -238,7 +307,8 @@ func TestStateRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for range 2 {
+			for step := range uint64(2) {
+				newGrads(ps, step)
 				if err := opt.Step(0.01); err != nil {
 					t.Fatal(err)
 				}
@@ -248,6 +318,7 @@ func TestStateRoundTrip(t *testing.T) {
 			for _, p := range ps.List() {
 				saved[p.Name] = p.Values()
 			}
+			newGrads(ps, 2)
 			if err := opt.Step(0.01); err != nil {
 				t.Fatal(err)
 			}
@@ -266,6 +337,7 @@ func TestStateRoundTrip(t *testing.T) {
 			if err := fresh.LoadState(state); err != nil {
 				t.Fatal(err)
 			}
+			newGrads(ps, 2)
 			if err := fresh.Step(0.01); err != nil {
 				t.Fatal(err)
 			}

@@ -373,10 +373,9 @@ func (t *Trainer) step(b datasets.Batch, lr float64) (loss float64, correct int,
 	if t.cfg.Clip > 0 {
 		ClipGradNorm(t.params, t.cfg.Clip)
 	}
-	if err := t.opt.Step(lr); err != nil {
+	if err := t.opt.Step(lr); err != nil { // also zeroes the gradients
 		return loss, correct, err
 	}
-	t.params.ZeroGrads()
 	return loss, correct, nil
 }
 

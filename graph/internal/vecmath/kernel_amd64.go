@@ -1,0 +1,118 @@
+//go:build amd64 && !purego
+
+package vecmath
+
+import (
+	"math"
+	"unsafe"
+)
+
+// cpuid executes the CPUID instruction with the given leaf and sub-leaf.
+//
+//go:noescape
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+
+// xgetbv reads extended control register 0 (XCR0).
+//
+//go:noescape
+func xgetbv() (eax, edx uint32)
+
+// hasAVX2FMA reports whether the CPU and the operating system support
+// AVX2 and FMA3 (the YMM state must be enabled in XCR0).
+func hasAVX2FMA() bool {
+	maxLeaf, _, _, _ := cpuid(0, 0)
+	if maxLeaf < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const (
+		fma     = 1 << 12
+		osxsave = 1 << 27
+		avx     = 1 << 28
+	)
+	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
+		return false
+	}
+	if xcr0, _ := xgetbv(); xcr0&6 != 6 { // XMM and YMM state
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	return ebx7&(1<<5) != 0 // AVX2
+}
+
+// sigmoid8 and tanh8 apply Sigmoid32 and Tanh32 to the blocks*8 floats
+// at x, see kernel_amd64.s.
+//
+//go:noescape
+func sigmoid8(x *float32, blocks int)
+
+//go:noescape
+func tanh8(x *float32, blocks int)
+
+// sigmoidAVX2 is Sigmoid32 on the assembly kernel. A tail of fewer than 8
+// floats goes through the kernel in a stack buffer, so that short rows
+// (H = 100: 12 blocks and 4 floats) stay on the fast path.
+func sigmoidAVX2(x []float32) {
+	n := len(x) &^ 7
+	if n > 0 {
+		sigmoid8(unsafe.SliceData(x), n/8)
+	}
+	if n < len(x) {
+		var buf [8]float32
+		copy(buf[:], x[n:])
+		sigmoid8(&buf[0], 1)
+		copy(x[n:], buf[:])
+	}
+}
+
+// tanhAVX2 is Tanh32 on the assembly kernel, tail as sigmoidAVX2.
+func tanhAVX2(x []float32) {
+	n := len(x) &^ 7
+	if n > 0 {
+		tanh8(unsafe.SliceData(x), n/8)
+	}
+	if n < len(x) {
+		var buf [8]float32
+		copy(buf[:], x[n:])
+		tanh8(&buf[0], 1)
+		copy(x[n:], buf[:])
+	}
+}
+
+// avxConsts holds, for the assembly, each constant of the generic code
+// repeated in the 8 lanes of a YMM vector, in the order of the offsets
+// defined at the top of kernel_amd64.s. Building it from the same Go
+// constants, converted to float32 as the generic code converts them,
+// keeps the two paths on the same values.
+var avxConsts = [...][8]uint32{
+	splat(log2e),
+	splat(roundMagic),
+	splat(ln2Hi),
+	splat(ln2Lo),
+	splat(p5),
+	splat(p4),
+	splat(p3),
+	splat(p2),
+	splat(p1),
+	splat(p0),
+	splat(1),
+	splat(expMax),
+	splat(expMin),
+	splat(-expMax),
+	splatBits(exponentBias),
+	splatBits(signBit - 1), // |x| mask
+	splatBits(signBit),
+	splat(2),
+	splat(tanhMax),
+}
+
+// splat returns v's bits in each of 8 lanes.
+func splat(v float32) [8]uint32 { return splatBits(math.Float32bits(v)) }
+
+func splatBits(b uint32) [8]uint32 { return [8]uint32{b, b, b, b, b, b, b, b} }
+
+func init() {
+	if hasAVX2FMA() {
+		native = &kernels{name: "avx2", sigmoid: sigmoidAVX2, tanh: tanhAVX2}
+	}
+}
