@@ -38,7 +38,8 @@ type recurrentKernel[T float] struct {
 	out      []T // [T, B, H] the output, batch order
 	x        []T // per token [I]: the input
 	xp       []T // per token [GH]: x W_ihᵀ + b_ih
-	hp       []T // [B, GH] h W_hhᵀ + b_hh of the current step
+	hp       []T // [B, GH] h W_hhᵀ (+ b_hh for GRU) of the current step
+	bias     []T // [GH] b_ih + b_hh
 	hPrev    []T // per token [H]: the state before the token
 	act      []T // per token [GH]: gate activations (RNN: h')
 	hOut     []T // per token [H]: the new state h'
@@ -73,7 +74,7 @@ func newRecurrentKernel[T float](g *Graph, cell Cell, w *DirectionWeights, in, h
 		g: g, cell: cell, w: w, reverse: reverse, batch: b, steps: steps, in: in, hidden: hidden, gh: gh,
 		dWih: g.directGrad(w.WeightIH, false), dWhh: g.directGrad(w.WeightHH, false),
 		dBih: g.directGrad(w.BiasIH, false), dBhh: g.directGrad(w.BiasHH, false),
-		x: make([]T, tokens*in), xp: make([]T, tokens*gh), hp: make([]T, b*gh),
+		x: make([]T, tokens*in), xp: make([]T, tokens*gh), hp: make([]T, b*gh), bias: make([]T, gh),
 		hPrev: make([]T, tokens*hidden), act: make([]T, tokens*gh), hOut: make([]T, tokens*hidden),
 		h: make([]T, b*hidden), c: make([]T, b*hidden),
 		pendingH: make([]T, b*hidden), pendingC: make([]T, b*hidden),
@@ -175,6 +176,16 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 		rows(k.x[off*k.in:(off+m)*k.in], x[t*b*k.in:(t+1)*b*k.in], p.order[:m], k.in, false)
 	}
 	gemm(false, true, n, gh, k.in, k.x, k.in, wih, k.in, 0, k.xp, gh)
+	// Both biases join the input projection once, except for GRU, whose n
+	// gate needs b_hn inside r * (h W_hnᵀ + b_hn) at every step.
+	stepBias := bhh
+	if k.cell != GRU {
+		copy(k.bias, bih)
+		for j, v := range bhh {
+			k.bias[j] += v
+		}
+		bih, stepBias = k.bias, nil
+	}
 	addRows(k.xp[:n*gh], bih)
 	rows(k.h, vals[rkH0], p.order, hidden, false)
 	if k.cell == LSTM {
@@ -190,7 +201,7 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 			copy(k.cPrev[off*hidden:(off+m)*hidden], k.c[:m*hidden])
 		}
 		gemm(false, true, m, gh, hidden, k.h, hidden, whh, hidden, 0, k.hp, gh)
-		addRows(k.hp[:m*gh], bhh)
+		addRows(k.hp[:m*gh], stepBias)
 		k.stepForward(off, m)
 	}
 	zero(k.out[:max(k.wroteOut, steps)*b*hidden])

@@ -51,8 +51,12 @@ func gemm[T float](transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb 
 	}
 }
 
-// addRows adds the vector v to every row of the row-major matrix m.
+// addRows adds the vector v to every row of the row-major matrix m; an
+// empty v adds nothing.
 func addRows[T float](m, v []T) {
+	if len(v) == 0 {
+		return
+	}
 	for r := 0; r+len(v) <= len(m); r += len(v) {
 		row := m[r : r+len(v)]
 		for j, x := range v {
