@@ -13,17 +13,17 @@ import (
 // buffer, touching only the rows of the batch's tokens.
 type embeddingKernel[T float] struct {
 	g          *Graph
+	key        string // names the kernel's output in the workspace
 	e          *Embedding
 	grad       *gradBuffer
 	outDense   *tensor.Dense
 	out        []T
 	anchorGrad G.Value
-	wrote      int
 }
 
 func newEmbeddingKernel[T float](g *Graph, e *Embedding) *embeddingKernel[T] {
-	k := &embeddingKernel[T]{g: g, e: e, grad: g.directGrad(e.Weight, true), anchorGrad: scalarValue(g.Dtype(), 0)}
-	k.outDense, k.out = newBuffer[T](g.cfg.Steps, g.cfg.Batch, e.Dim)
+	k := &embeddingKernel[T]{g: g, key: g.kernelKey("embedding"), e: e, grad: g.directGrad(e.Weight, true), anchorGrad: scalarValue(g.Dtype(), 0)}
+	g.workspace.reserve(k.key+"/out", g.cfg.Steps*g.cfg.Batch*e.Dim)
 	return k
 }
 
@@ -56,16 +56,12 @@ func (k *embeddingKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 	}
 	weight := paramData[T](k.e.Weight)
 	dim, n := k.e.Dim, k.g.active*k.g.cfg.Batch
+	sharedTensor(k.g.workspace, k.key+"/out", &k.outDense, &k.out, k.g.cfg.Steps, k.g.cfg.Batch, dim)
 	for i, id := range ids[:n] {
-		row := k.out[i*dim : (i+1)*dim]
-		if id == k.e.PaddingIdx {
-			zero(row)
-			continue
+		if id != k.e.PaddingIdx {
+			copy(k.out[i*dim:(i+1)*dim], weight[id*dim:(id+1)*dim])
 		}
-		copy(row, weight[id*dim:(id+1)*dim])
 	}
-	zero(k.out[n*dim : max(k.wrote, n)*dim])
-	k.wrote = n
 	return k.outDense, nil
 }
 

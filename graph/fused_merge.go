@@ -10,33 +10,29 @@ import (
 // of a bidirectional layer as one op, into [T, B, 2H] (Concat) or
 // [T, B, H] (Sum, Mul, Ave).
 type mergeKernel[T float] struct {
-	g         *Graph
-	mode      Merge
-	hidden    int
-	width     int
-	a, b      []T // inputs of the last forward (Mul needs them)
-	outDense  *tensor.Dense
-	out       []T
-	daDense   *tensor.Dense
-	da        []T
-	dbDense   *tensor.Dense
-	db        []T
-	wroteOut  int // rows written in out by the last forward
-	wroteGrad int // rows written in da, db by the last backward
+	g        *Graph
+	mode     Merge
+	hidden   int
+	width    int
+	a, b     []T // inputs of the last forward (Mul needs them)
+	outDense *tensor.Dense
+	out      []T
+	daDense  *tensor.Dense
+	da       []T
+	dbDense  *tensor.Dense
+	db       []T
+	key      string // names the kernel's buffers in the workspace
 }
 
 func newMergeKernel[T float](g *Graph, mode Merge, hidden int) *mergeKernel[T] {
-	k := &mergeKernel[T]{g: g, mode: mode, hidden: hidden, width: hidden}
+	k := &mergeKernel[T]{g: g, key: g.kernelKey("merge"), mode: mode, hidden: hidden, width: hidden}
 	if mode == Concat {
 		k.width = 2 * hidden
 	}
-	steps, batch := g.cfg.Steps, g.cfg.Batch
-	k.outDense, k.out = newBuffer[T](steps, batch, k.width)
-	k.daDense, k.da = newBuffer[T](steps, batch, hidden)
-	k.dbDense, k.db = newBuffer[T](steps, batch, hidden)
-	if mode == Mul {
-		k.a, k.b = make([]T, steps*batch*hidden), make([]T, steps*batch*hidden)
-	}
+	size := g.cfg.Steps * g.cfg.Batch
+	g.workspace.reserve(k.key+"/out", size*k.width)
+	g.workspace.reserve(k.key+"/da", size*hidden)
+	g.workspace.reserve(k.key+"/db", size*hidden)
 	return k
 }
 
@@ -65,9 +61,11 @@ func (k *mergeKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 		return nil, errors.Wrap(err, "reverse input")
 	}
 	rows, h := k.g.active*k.g.cfg.Batch, k.hidden
+	ws := k.g.workspace
+	sharedTensor(ws, k.key+"/out", &k.outDense, &k.out, k.g.cfg.Steps, k.g.cfg.Batch, k.width)
 	if k.mode == Mul {
-		copy(k.a, a[:rows*h])
-		copy(k.b, b[:rows*h])
+		k.a = append(buffer[T](ws, k.key+"/a", rows*h)[:0], a[:rows*h]...)
+		k.b = append(buffer[T](ws, k.key+"/b", rows*h)[:0], b[:rows*h]...)
 	}
 	for r := 0; r < rows; r++ {
 		ar, br := a[r*h:(r+1)*h], b[r*h:(r+1)*h]
@@ -90,8 +88,6 @@ func (k *mergeKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 			}
 		}
 	}
-	zero(k.out[rows*k.width : max(k.wroteOut, rows)*k.width])
-	k.wroteOut = rows
 	return k.outDense, nil
 }
 
@@ -101,6 +97,8 @@ func (k *mergeKernel[T]) backward(outGrad G.Value) error {
 		return errors.Wrap(err, "output gradient")
 	}
 	rows, h := k.g.active*k.g.cfg.Batch, k.hidden
+	sharedTensor(k.g.workspace, k.key+"/da", &k.daDense, &k.da, k.g.cfg.Steps, k.g.cfg.Batch, h)
+	sharedTensor(k.g.workspace, k.key+"/db", &k.dbDense, &k.db, k.g.cfg.Steps, k.g.cfg.Batch, h)
 	for r := 0; r < rows; r++ {
 		d := dOut[r*k.width : (r+1)*k.width]
 		da, db := k.da[r*h:(r+1)*h], k.db[r*h:(r+1)*h]
@@ -123,8 +121,5 @@ func (k *mergeKernel[T]) backward(outGrad G.Value) error {
 			}
 		}
 	}
-	zero(k.da[rows*h : max(k.wroteGrad, rows)*h])
-	zero(k.db[rows*h : max(k.wroteGrad, rows)*h])
-	k.wroteGrad = rows
 	return nil
 }

@@ -18,13 +18,13 @@ type poolKernel[T float] struct {
 	argmax   []int // [B, F] step of each maximum
 	dxDense  *tensor.Dense
 	dx       []T
-	wrote    int
+	key      string // names the kernel's input gradient in the workspace
 }
 
 func newPoolKernel[T float](g *Graph, mode Pooling, width int) *poolKernel[T] {
-	k := &poolKernel[T]{g: g, mode: mode, width: width}
+	k := &poolKernel[T]{g: g, key: g.kernelKey("pool"), mode: mode, width: width}
+	g.workspace.reserve(k.key+"/dx", g.cfg.Steps*g.cfg.Batch*width)
 	k.outDense, k.out = newBuffer[T](g.cfg.Batch, width)
-	k.dxDense, k.dx = newBuffer[T](g.cfg.Steps, g.cfg.Batch, width)
 	if mode == Max {
 		k.argmax = make([]int, g.cfg.Batch*width)
 	}
@@ -89,8 +89,7 @@ func (k *poolKernel[T]) backward(outGrad G.Value) error {
 		return errors.Wrap(err, "output gradient")
 	}
 	batch, width := k.g.cfg.Batch, k.width
-	zero(k.dx[:max(k.wrote, k.g.active)*batch*width])
-	k.wrote = k.g.active
+	sharedTensor(k.g.workspace, k.key+"/dx", &k.dxDense, &k.dx, k.g.cfg.Steps, batch, width)
 	for b := 0; b < batch; b++ {
 		d := dOut[b*width : (b+1)*width]
 		if k.mode == Max {

@@ -20,9 +20,10 @@ import (
 //
 // Internally rows are in packing order and tokens in packed order: token j
 // = offsets[t] + i is sorted row i at step t. Buffers named per token hold
-// one row per token.
+// one row per token, for as many tokens as the largest batch so far.
 type recurrentKernel[T float] struct {
 	g       *Graph
+	key     string // names the kernel's buffers in the workspace
 	cell    Cell
 	w       *DirectionWeights
 	reverse bool
@@ -37,11 +38,10 @@ type recurrentKernel[T float] struct {
 	outDense *tensor.Dense
 	out      []T // [T, B, H] the output, batch order
 	x        []T // per token [I]: the input
-	xp       []T // per token [GH]: x W_ihᵀ + b_ih
 	hp       []T // [B, GH] h W_hhᵀ (+ b_hh for GRU) of the current step
 	bias     []T // [GH] b_ih + b_hh
 	hPrev    []T // per token [H]: the state before the token
-	act      []T // per token [GH]: gate activations (RNN: h')
+	act      []T // per token [GH]: x W_ihᵀ + b_ih, then in place the gate activations (RNN: h')
 	hOut     []T // per token [H]: the new state h'
 	cPrev    []T // per token [H]: LSTM cell state before the token
 	tanhC    []T // per token [H]: LSTM tanh(c')
@@ -53,7 +53,6 @@ type recurrentKernel[T float] struct {
 	pendingC []T // [B, H] gradient of the final c, batch order
 
 	dGx, dGh   []T // per token [GH]: pre-activation gradients (input and hidden side)
-	dxPacked   []T // per token [I]
 	dxDense    *tensor.Dense
 	dx         []T // [T, B, I] the input gradient, batch order
 	dh, dc     []T // [B, H] state gradients, sorted rows
@@ -61,43 +60,61 @@ type recurrentKernel[T float] struct {
 	dc0Dense   *tensor.Dense
 	anchorGrad G.Value
 
-	active    int // steps of the last forward
-	wroteOut  int // steps written in out by the previous forward
-	wroteGrad int // steps written in dx by the previous backward
+	active int // steps of the last forward
 }
 
 func newRecurrentKernel[T float](g *Graph, cell Cell, w *DirectionWeights, in, hidden int, reverse bool) *recurrentKernel[T] {
 	b, steps := g.cfg.Batch, g.cfg.Steps
 	gh := cell.Gates() * hidden
-	tokens := steps * b
 	k := &recurrentKernel[T]{
-		g: g, cell: cell, w: w, reverse: reverse, batch: b, steps: steps, in: in, hidden: hidden, gh: gh,
+		g: g, key: g.kernelKey("recurrent"), cell: cell, w: w, reverse: reverse, batch: b, steps: steps, in: in, hidden: hidden, gh: gh,
 		dWih: g.directGrad(w.WeightIH, false), dWhh: g.directGrad(w.WeightHH, false),
 		dBih: g.directGrad(w.BiasIH, false), dBhh: g.directGrad(w.BiasHH, false),
-		x: make([]T, tokens*in), xp: make([]T, tokens*gh), hp: make([]T, b*gh), bias: make([]T, gh),
-		hPrev: make([]T, tokens*hidden), act: make([]T, tokens*gh), hOut: make([]T, tokens*hidden),
+		hp: make([]T, b*gh), bias: make([]T, gh),
 		h: make([]T, b*hidden), c: make([]T, b*hidden),
 		pendingH: make([]T, b*hidden), pendingC: make([]T, b*hidden),
-		dGx: make([]T, tokens*gh), dxPacked: make([]T, tokens*in),
 		dh: make([]T, b*hidden), dc: make([]T, b*hidden),
 		anchorGrad: scalarValue(g.Dtype(), 0),
 	}
-	k.outDense, k.out = newBuffer[T](steps, b, hidden)
-	k.dxDense, k.dx = newBuffer[T](steps, b, in)
+	g.workspace.reserve(k.key+"/out", steps*b*hidden)
+	g.workspace.reserve(k.key+"/dx", steps*b*in)
 	k.dh0Dense, _ = newBuffer[T](b, hidden)
 	k.dc0Dense, _ = newBuffer[T](b, hidden)
 	k.finalH, _ = newBuffer[T](b, hidden)
 	k.finalC, _ = newBuffer[T](b, hidden)
-	k.dGh = k.dGx
-	switch cell {
-	case LSTM:
-		k.cPrev = make([]T, tokens*hidden)
-		k.tanhC = make([]T, tokens*hidden)
-	case GRU:
-		k.hn = make([]T, tokens*hidden)
-		k.dGh = make([]T, tokens*gh)
-	}
 	return k
+}
+
+// sizeForward points the per-token buffers of the forward pass at the
+// workspace's, sized for tokens tokens. They grow to the most tokens seen,
+// not to the graph's capacity, and graphs sharing a workspace share them.
+func (k *recurrentKernel[T]) sizeForward(tokens int) {
+	ws := k.g.workspace
+	k.x = buffer[T](ws, k.key+"/x", tokens*k.in)
+	// act later holds the packed input gradient, tokens*I elements.
+	k.act = buffer[T](ws, k.key+"/act", tokens*max(k.gh, k.in))
+	k.hPrev = buffer[T](ws, k.key+"/hPrev", tokens*k.hidden)
+	k.hOut = buffer[T](ws, k.key+"/hOut", tokens*k.hidden)
+	switch k.cell {
+	case LSTM:
+		k.cPrev = buffer[T](ws, k.key+"/cPrev", tokens*k.hidden)
+		k.tanhC = buffer[T](ws, k.key+"/tanhC", tokens*k.hidden)
+	case GRU:
+		k.hn = buffer[T](ws, k.key+"/hn", tokens*k.hidden)
+	}
+	sharedTensor(ws, k.key+"/out", &k.outDense, &k.out, k.steps, k.batch, k.hidden)
+}
+
+// sizeBackward does the same for the backward pass's buffers; a graph that
+// never runs backward never allocates them.
+func (k *recurrentKernel[T]) sizeBackward(tokens int) {
+	ws := k.g.workspace
+	k.dGx = buffer[T](ws, k.key+"/dGx", tokens*k.gh)
+	k.dGh = k.dGx
+	if k.cell == GRU {
+		k.dGh = buffer[T](ws, k.key+"/dGh", tokens*k.gh)
+	}
+	sharedTensor(ws, k.key+"/dx", &k.dxDense, &k.dx, k.steps, k.batch, k.in)
 }
 
 func (k *recurrentKernel[T]) name() string {
@@ -171,11 +188,12 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 	steps, b, hidden, gh := k.g.active, k.batch, k.hidden, k.gh
 	k.active = steps
 	n := p.tokens()
+	k.sizeForward(n)
 	for t := 0; t < steps; t++ {
 		off, m := p.offsets[t], p.sizes[t]
 		rows(k.x[off*k.in:(off+m)*k.in], x[t*b*k.in:(t+1)*b*k.in], p.order[:m], k.in, false)
 	}
-	gemm(false, true, n, gh, k.in, k.x, k.in, wih, k.in, 0, k.xp, gh)
+	gemm(false, true, n, gh, k.in, k.x, k.in, wih, k.in, 0, k.act, gh)
 	// Both biases join the input projection once, except for GRU, whose n
 	// gate needs b_hn inside r * (h W_hnᵀ + b_hn) at every step.
 	stepBias := bhh
@@ -186,7 +204,7 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 		}
 		bih, stepBias = k.bias, nil
 	}
-	addRows(k.xp[:n*gh], bih)
+	addRows(k.act[:n*gh], bih)
 	rows(k.h, vals[rkH0], p.order, hidden, false)
 	if k.cell == LSTM {
 		rows(k.c, vals[rkC0], p.order, hidden, false)
@@ -204,8 +222,6 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 		addRows(k.hp[:m*gh], stepBias)
 		k.stepForward(off, m)
 	}
-	zero(k.out[:max(k.wroteOut, steps)*b*hidden])
-	k.wroteOut = steps
 	for t := 0; t < steps; t++ {
 		off, m := p.offsets[t], p.sizes[t]
 		rows(k.out[t*b*hidden:(t+1)*b*hidden], k.hOut[off*hidden:(off+m)*hidden], p.order[:m], hidden, true)
@@ -214,18 +230,35 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 	if k.cell == LSTM {
 		rows(k.finalC.Data().([]T), k.c, p.order, hidden, true)
 	}
+	if !k.g.learning {
+		k.release()
+	}
 	return k.outDense, nil
 }
 
+// release drops the kernel's references to the workspace's per-token
+// buffers once a run no longer needs them.
+func (k *recurrentKernel[T]) release() {
+	k.x, k.act, k.hPrev, k.hOut, k.cPrev, k.tanhC, k.hn, k.dGx, k.dGh = nil, nil, nil, nil, nil, nil, nil, nil, nil
+}
+
 // stepForward computes the m tokens from off, one step of the first m
-// sorted rows, from k.xp and k.hp: their gate activations, then their new
-// state, written to k.h (and k.c) and k.hOut.
+// sorted rows, from their input projections (in k.act) and k.hp: their
+// gate activations, in place, then their new state, written to k.h (and
+// k.c) and k.hOut.
 func (k *recurrentKernel[T]) stepForward(off, m int) {
 	hidden, gh := k.hidden, k.gh
 	act := k.act[off*gh : (off+m)*gh]
-	xp := k.xp[off*gh : (off+m)*gh]
-	for i := range act {
-		act[i] = xp[i] + k.hp[i]
+	// Pre-activations: the GRU n gate adds its hidden part after r.
+	summed := gh
+	if k.cell == GRU {
+		summed = 2 * hidden
+	}
+	for r := 0; r < m; r++ {
+		a, hp := act[r*gh:r*gh+summed], k.hp[r*gh:r*gh+summed]
+		for j := range a {
+			a[j] += hp[j]
+		}
 	}
 	for r := 0; r < m; r++ {
 		a := act[r*gh : (r+1)*gh]
@@ -242,14 +275,12 @@ func (k *recurrentKernel[T]) stepForward(off, m int) {
 			sigmoids(a[3*hidden:])
 		case GRU:
 			sigmoids(a[:2*hidden])
-			// n = tanh(x W_inᵀ + b_in + r * (h W_hnᵀ + b_hn)): act held
-			// xp + hp for the n gate; redo it with r.
+			// n = tanh(x W_inᵀ + b_in + r * (h W_hnᵀ + b_hn))
 			hn := k.hn[(off+r)*hidden : (off+r+1)*hidden]
 			copy(hn, k.hp[r*gh+2*hidden:(r+1)*gh])
 			n := a[2*hidden:]
-			xn := xp[r*gh+2*hidden : (r+1)*gh]
 			for j := range n {
-				n[j] = xn[j] + hn[j]*a[j]
+				n[j] += hn[j] * a[j]
 			}
 			tanhs(n)
 		}
@@ -310,6 +341,7 @@ func (k *recurrentKernel[T]) backward(outGrad G.Value) error {
 	p := &k.g.packing
 	steps, b, hidden, gh := k.active, k.batch, k.hidden, k.gh
 	n := p.tokens()
+	k.sizeBackward(n)
 	wih, whh := paramData[T](k.w.WeightIH), paramData[T](k.w.WeightHH)
 	rows(k.dh, k.pendingH, p.order, hidden, false)
 	rows(k.dc, k.pendingC, p.order, hidden, false)
@@ -327,15 +359,17 @@ func (k *recurrentKernel[T]) backward(outGrad G.Value) error {
 	gemm(true, false, gh, hidden, n, k.dGh, gh, k.hPrev, hidden, 1, bufferData[T](k.dWhh), hidden)
 	addColumnSums(bufferData[T](k.dBih), k.dGx[:n*gh])
 	addColumnSums(bufferData[T](k.dBhh), k.dGh[:n*gh])
-	gemm(false, false, n, k.in, gh, k.dGx, gh, wih, k.in, 0, k.dxPacked, k.in)
-	zero(k.dx[:max(k.wroteGrad, steps)*b*k.in])
-	k.wroteGrad = steps
+	// The activations are spent: their memory takes the packed input
+	// gradient.
+	dxPacked := k.act[:n*k.in]
+	gemm(false, false, n, k.in, gh, k.dGx, gh, wih, k.in, 0, dxPacked, k.in)
 	for t := 0; t < steps; t++ {
 		off, m := p.offsets[t], p.sizes[t]
-		rows(k.dx[t*b*k.in:(t+1)*b*k.in], k.dxPacked[off*k.in:(off+m)*k.in], p.order[:m], k.in, true)
+		rows(k.dx[t*b*k.in:(t+1)*b*k.in], dxPacked[off*k.in:(off+m)*k.in], p.order[:m], k.in, true)
 	}
 	rows(k.dh0Dense.Data().([]T), k.dh, p.order, hidden, true)
 	rows(k.dc0Dense.Data().([]T), k.dc, p.order, hidden, true)
+	k.release()
 	return nil
 }
 

@@ -47,6 +47,10 @@ type Config struct {
 	// PyTorch RNN over a padded batch: every row counts as long as the
 	// batch's padded length, whatever lengths SetBatch is given.
 	Padded bool
+	// Workspace is the scratch memory of the fused kernels, which graphs
+	// that never run at the same time may share. Default nil: the graph's
+	// own.
+	Workspace *Workspace
 }
 
 // Graph is one Gorgonia expression graph for padded batches of B rows and
@@ -64,11 +68,12 @@ type Graph struct {
 	params *Params
 	cfg    Config
 
-	paramNodes map[*Param]*G.Node
-	dual       []*Param               // parameters differentiated by Gorgonia
-	direct     map[*Param]*gradBuffer // gradients written by fused kernels
-	directList []*Param
-	anchor     *G.Node
+	paramNodes   map[*Param]*G.Node
+	dual         []*Param // parameters differentiated by Gorgonia
+	direct       []*Param // parameters whose gradients fused kernels write
+	anchor       *G.Node
+	workspace    *Workspace
+	kernelCounts map[string]int
 
 	tokens    *G.Node
 	vocabSize int
@@ -118,14 +123,19 @@ func New(params *Params, cfg Config) (*Graph, error) {
 	if cfg.Impl != Fused && cfg.Impl != Composed {
 		return nil, errors.Errorf("graph: unknown implementation %d", cfg.Impl)
 	}
+	ws := cfg.Workspace
+	if ws == nil {
+		ws = NewWorkspace()
+	}
 	return &Graph{
-		ExprGraph:  G.NewGraph(),
-		params:     params,
-		cfg:        cfg,
-		paramNodes: map[*Param]*G.Node{},
-		direct:     map[*Param]*gradBuffer{},
-		masks:      map[int]*stepMasks{},
-		zeros:      map[int]*G.Node{},
+		ExprGraph:    G.NewGraph(),
+		params:       params,
+		cfg:          cfg,
+		paramNodes:   map[*Param]*G.Node{},
+		workspace:    ws,
+		kernelCounts: map[string]int{},
+		masks:        map[int]*stepMasks{},
+		zeros:        map[int]*G.Node{},
 	}, nil
 }
 
@@ -191,16 +201,16 @@ func (g *Graph) valueNode(p *Param) *G.Node {
 	return n
 }
 
-// directGrad returns the graph-local gradient buffer of p that fused
-// kernels add into; rowSparse buffers track the rows written.
+// directGrad returns the gradient buffer of p that fused kernels add into,
+// held in the graph's workspace; rowSparse buffers track the rows written.
 func (g *Graph) directGrad(p *Param, rowSparse bool) *gradBuffer {
-	if b, ok := g.direct[p]; ok {
-		return b
+	for _, d := range g.direct {
+		if d == p {
+			return g.workspace.grad(p, rowSparse)
+		}
 	}
-	b := newGradBuffer(p, rowSparse)
-	g.direct[p] = b
-	g.directList = append(g.directList, p)
-	return b
+	g.direct = append(g.direct, p)
+	return g.workspace.grad(p, rowSparse)
 }
 
 // gradAnchor returns the scalar learnable node that every fused kernel with

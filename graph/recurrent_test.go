@@ -167,3 +167,66 @@ func testDropoutIsSeeded(t *testing.T, impl Impl) {
 		t.Error("inference graph depends on the seed")
 	}
 }
+
+// TestSharedWorkspace runs two fused training graphs of different
+// capacities, sharing one workspace, in turns, and checks every loss and
+// gradient against graphs with workspaces of their own.
+func TestSharedWorkspace(t *testing.T) {
+	type run struct {
+		ids, lengths, labels []int
+	}
+	runs := []run{
+		{[]int{1, 2, 3, 4, 5, 0, 6, 0, 0}, []int{3, 2, 1}, []int{0, 1, 1}},
+		{[]int{1, 2, 3, 4, 5, 6, 2, 3, 4, 5, 6, 0, 3, 0, 0, 0, 0, 0}, []int{6, 5, 1}, []int{1, 0, 1}},
+	}
+	results := func(shared bool) [][]float64 {
+		ps, err := NewParams(tensor.Float32, 4)
+		check(t, err)
+		emb, err := NewEmbedding(ps, "embedding", 7, 3, 0)
+		check(t, err)
+		rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: LSTM, InputSize: 3, HiddenSize: 4, NumLayers: 2, Bidirectional: true, Merge: Mul})
+		check(t, err)
+		fc, err := NewLinear(ps, "fc", 4, 2)
+		check(t, err)
+		var ws *Workspace
+		if shared {
+			ws = NewWorkspace()
+		}
+		var graphs []*Network
+		for _, steps := range []int{3, 8} {
+			g, err := New(ps, Config{Batch: 3, Steps: steps, Training: true, Workspace: ws})
+			check(t, err)
+			x, err := emb.Build(g)
+			check(t, err)
+			out, err := rnn.Build(g, x, nil)
+			check(t, err)
+			pooled, err := Pool(g, out, Max)
+			check(t, err)
+			logits, err := fc.Build(g, pooled)
+			check(t, err)
+			loss, err := CrossEntropy(g, logits)
+			check(t, err)
+			check(t, g.Compile(loss))
+			graphs = append(graphs, &Network{Graph: g, Logits: logits, Loss: loss})
+		}
+		var got [][]float64
+		for i := 0; i < 4; i++ {
+			r, net := runs[i%2], graphs[i%2]
+			check(t, net.SetBatch(r.ids, r.lengths, r.labels))
+			check(t, net.Run())
+			check(t, net.AccumulateGrads(1))
+			loss, err := net.LossValue()
+			check(t, err)
+			got = append(got, []float64{loss})
+			for _, p := range ps.List() {
+				got = append(got, p.Gradients())
+			}
+			ps.ZeroGrads()
+		}
+		return got
+	}
+	want, got := results(false), results(true)
+	for i := range want {
+		compare(t, fmt.Sprint("result ", i), got[i], want[i])
+	}
+}

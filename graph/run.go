@@ -83,8 +83,8 @@ func (g *Graph) AccumulateGrads(scale float64) error {
 		}
 		d.Zero()
 	}
-	for _, p := range g.directList {
-		g.direct[p].moveInto(p.Grad, scale)
+	for _, p := range g.direct {
+		g.workspace.grads[p].moveInto(p.Grad, scale)
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ type Options struct {
 	// Impl builds the graphs: graph.Fused (default) or graph.Composed.
 	Impl graph.Impl
 	// MaxGraphs bounds the compiled graphs kept at once; the least
-	// recently used is dropped beyond it. Default 12.
+	// recently used is dropped beyond it. Default 64.
 	MaxGraphs int
 	// PredictBatch is the batch size of Predict. Default 64.
 	PredictBatch int
@@ -38,6 +38,9 @@ type Classifier struct {
 
 	networks map[networkKey]*list.Element
 	lru      *list.List // of *cachedNetwork, most recent first
+	// workspaces holds one workspace per replica: a replica's graphs never
+	// run at the same time, so they share their kernels' scratch memory.
+	workspaces map[int]*graph.Workspace
 }
 
 type networkKey struct {
@@ -73,7 +76,7 @@ func New(cfg Config, vocab *datasets.Vocab, opts Options) (*Classifier, error) {
 		return nil, errors.Wrap(err, "models")
 	}
 	if opts.MaxGraphs == 0 {
-		opts.MaxGraphs = 12
+		opts.MaxGraphs = 64
 	}
 	if opts.PredictBatch == 0 {
 		opts.PredictBatch = 64
@@ -82,7 +85,7 @@ func New(cfg Config, vocab *datasets.Vocab, opts Options) (*Classifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Classifier{cfg: cfg, opts: opts, vocab: vocab, tokenizer: tok, params: params, networks: map[networkKey]*list.Element{}, lru: list.New()}
+	c := &Classifier{cfg: cfg, opts: opts, vocab: vocab, tokenizer: tok, params: params, networks: map[networkKey]*list.Element{}, lru: list.New(), workspaces: map[int]*graph.Workspace{}}
 	if c.embedding, err = graph.NewEmbedding(params, "embedding", cfg.VocabSize, cfg.EmbedDim, datasets.PadID); err != nil {
 		return nil, err
 	}
@@ -112,18 +115,10 @@ func (c *Classifier) Tokenizer() datasets.Tokenizer { return c.tokenizer }
 func (c *Classifier) Params() *graph.Params { return c.params }
 
 // bucketSteps returns the padded length a fused graph is built for, so that
-// batches of nearby lengths share one graph: 16, 24, 32, 48, 64, 96, ...
-func bucketSteps(steps int) int {
-	bucket := 16
-	for bucket < steps {
-		if bucket&(bucket-1) == 0 {
-			bucket += bucket / 2
-		} else {
-			bucket = bucket / 3 * 4
-		}
-	}
-	return bucket
-}
+// batches of nearby lengths share one graph: steps rounded up to a multiple
+// of 16. (The graphs of one worker share their scratch memory, so more
+// buckets cost only their compilation, and tight ones less memory.)
+func bucketSteps(steps int) int { return (steps + 15) / 16 * 16 }
 
 // Network returns a compiled network for batches of batch rows padded to
 // steps tokens, built for mode; replica tells apart the networks of
@@ -137,7 +132,7 @@ func (c *Classifier) Network(batch, steps int, mode graph.Mode, replica int) (*g
 		c.lru.MoveToFront(e)
 		return e.Value.(*cachedNetwork).net, nil
 	}
-	net, err := c.build(batch, steps, mode)
+	net, err := c.build(batch, steps, mode, replica)
 	if err != nil {
 		return nil, err
 	}
@@ -152,9 +147,14 @@ func (c *Classifier) Network(batch, steps int, mode graph.Mode, replica int) (*g
 	return net, nil
 }
 
-func (c *Classifier) build(batch, steps int, mode graph.Mode) (*graph.Network, error) {
+func (c *Classifier) build(batch, steps int, mode graph.Mode, replica int) (*graph.Network, error) {
+	ws := c.workspaces[replica]
+	if ws == nil {
+		ws = graph.NewWorkspace()
+		c.workspaces[replica] = ws
+	}
 	g, err := graph.New(c.params, graph.Config{
-		Batch: batch, Steps: steps, Training: mode == graph.Train, Impl: c.opts.Impl, Padded: c.cfg.Padded,
+		Batch: batch, Steps: steps, Training: mode == graph.Train, Impl: c.opts.Impl, Padded: c.cfg.Padded, Workspace: ws,
 	})
 	if err != nil {
 		return nil, err

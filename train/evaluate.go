@@ -28,36 +28,21 @@ func Evaluate(model Model, data *datasets.Encoded, batchSize, maxLen, workers in
 	it := batcher.Epoch(0)
 	for it.Next() {
 		b := it.Batch()
-		n := max(1, min(workers, b.Size))
-		nets := make([]*graph.Network, n)
-		from := make([]int, n+1)
-		for w := range nets {
-			from[w+1] = b.Size * (w + 1) / n
-			lo, hi := from[w], from[w+1]
-			if nets[w], err = model.Network(hi-lo, b.Steps, graph.Evaluate, w); err != nil {
-				return Evaluation{}, err
-			}
-			if err := nets[w].SetBatch(b.IDs[lo*b.Steps:hi*b.Steps], b.Lengths[lo:hi], b.Labels[lo:hi]); err != nil {
-				return Evaluation{}, err
-			}
-		}
-		if err := runAll(nets); err != nil {
+		split, err := RunSplit(model, b, graph.Evaluate, workers, nil)
+		if err != nil {
 			return Evaluation{}, err
 		}
-		for w, net := range nets {
-			lo, hi := from[w], from[w+1]
-			loss, err := net.LossValue()
-			if err != nil {
-				return Evaluation{}, err
-			}
-			lossSum += loss * float64(hi-lo)
-			classes = append(classes[:0], make([]int, hi-lo)...)
-			if err := net.Predictions(classes, nil); err != nil {
-				return Evaluation{}, err
-			}
-			for i, c := range classes {
-				conf.Add(b.Labels[lo+i], c)
-			}
+		loss, err := split.Loss()
+		if err != nil {
+			return Evaluation{}, err
+		}
+		lossSum += loss * float64(b.Size)
+		classes = append(classes[:0], make([]int, b.Size)...)
+		if err := split.Predictions(classes); err != nil {
+			return Evaluation{}, err
+		}
+		if err := conf.AddBatch(b.Labels, classes); err != nil {
+			return Evaluation{}, err
 		}
 	}
 	return Evaluation{

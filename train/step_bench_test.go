@@ -56,14 +56,14 @@ func BenchmarkTrainStep(b *testing.B) {
 				batch.Lengths[i], batch.Labels[i] = steps, i%4
 			}
 			for i := 0; i < 3; i++ { // warm-up: compile the graphs, size the buffers
-				if _, _, err := t.step(batch, 1e-3); err != nil {
+				if _, _, err := t.Step(batch, 1e-3); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, _, err := t.step(batch, 1e-3); err != nil {
+				if _, _, err := t.Step(batch, 1e-3); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/gornn/gornn/datasets"
@@ -216,12 +215,11 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 			}
 			batch := it.Batch()
 			lr := t.sched.LR(cfg.LR, t.state.Step, perEpoch, perEpoch*cfg.Epochs)
-			loss, correct, err := t.step(batch, lr)
+			loss, correct, err := t.Step(batch, lr)
 			if err != nil {
 				progress.Finish()
 				return nil, errors.Wrapf(err, "train: epoch %d step %d (batch %d of %d)", epoch+1, t.state.Step+1, i+1, perEpoch)
 			}
-			t.state.Step++
 			t.state.Partial.add(batch, loss, correct, time.Since(started))
 			if cfg.OnStep != nil {
 				m := StepMetrics{Epoch: epoch + 1, Batch: i + 1, Step: t.state.Step, Loss: loss, Accuracy: float64(correct) / float64(batch.Size), LR: lr}
@@ -319,51 +317,33 @@ func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int) (EpochMet
 	return m, PlotCurves(filepath.Join(t.cfg.OutDir, CurvesFile), all)
 }
 
-// step trains on one batch: the rows are split over the workers, each runs
-// forward and backward on its own network, the gradients are summed in
-// worker order, clipped, and the optimizer steps. It returns the batch's
-// mean loss and the number of rows predicted right.
-func (t *Trainer) step(b datasets.Batch, lr float64) (loss float64, correct int, err error) {
-	workers := min(t.cfg.Workers, b.Size)
-	nets := make([]*graph.Network, workers)
-	from := make([]int, workers+1)
-	for w := range nets {
-		from[w+1] = b.Size * (w + 1) / workers
-		rows := from[w+1] - from[w]
-		if nets[w], err = t.model.Network(rows, b.Steps, graph.Train, w); err != nil {
-			return 0, 0, err
-		}
+// Step trains on one batch with learning rate lr: the rows are split over
+// the workers, each runs forward and backward on its own network, the
+// gradients are summed in worker order, clipped, and the optimizer steps.
+// It returns the batch's mean loss and the number of rows predicted right.
+// Fit calls it for every batch; it is exported for harnesses that drive
+// training batch by batch.
+func (t *Trainer) Step(b datasets.Batch, lr float64) (loss float64, correct int, err error) {
+	split, err := RunSplit(t.model, b, graph.Train, t.cfg.Workers, func(w int, net *graph.Network) {
 		t.rngs[w].Seed(stepSeed(t.cfg.Seed, t.state.Step, w))
-		nets[w].SetRNG(t.rngs[w])
-		lo, hi := from[w], from[w+1]
-		if err := nets[w].SetBatch(b.IDs[lo*b.Steps:hi*b.Steps], b.Lengths[lo:hi], b.Labels[lo:hi]); err != nil {
-			return 0, 0, err
-		}
-	}
-	if err := runAll(nets); err != nil {
+		net.SetRNG(t.rngs[w])
+	})
+	if err != nil {
 		return 0, 0, err
 	}
-	if cap(t.classes) < b.Size {
-		t.classes = make([]int, b.Size)
+	if err := split.AccumulateGrads(); err != nil {
+		return 0, 0, err
 	}
-	for w, net := range nets {
-		scale := float64(from[w+1]-from[w]) / float64(b.Size)
-		if err := net.AccumulateGrads(scale); err != nil {
-			return 0, 0, err
-		}
-		l, err := net.LossValue()
-		if err != nil {
-			return 0, 0, err
-		}
-		loss += scale * l
-		classes := t.classes[from[w]:from[w+1]]
-		if err := net.Predictions(classes, nil); err != nil {
-			return 0, 0, err
-		}
-		for i, c := range classes {
-			if c == b.Labels[from[w]+i] {
-				correct++
-			}
+	if loss, err = split.Loss(); err != nil {
+		return 0, 0, err
+	}
+	t.classes = append(t.classes[:0], make([]int, b.Size)...)
+	if err := split.Predictions(t.classes); err != nil {
+		return 0, 0, err
+	}
+	for i, c := range t.classes {
+		if c == b.Labels[i] {
+			correct++
 		}
 	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
@@ -376,30 +356,8 @@ func (t *Trainer) step(b datasets.Batch, lr float64) (loss float64, correct int,
 	if err := t.opt.Step(lr); err != nil { // also zeroes the gradients
 		return loss, correct, err
 	}
+	t.state.Step++
 	return loss, correct, nil
-}
-
-// runAll runs the networks concurrently and returns the first error.
-func runAll(nets []*graph.Network) error {
-	if len(nets) == 1 {
-		return nets[0].Run()
-	}
-	errs := make([]error, len(nets))
-	var wg sync.WaitGroup
-	for w, net := range nets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[w] = net.Run()
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // stepSeed derives the dropout seed of one worker at one step, so that a

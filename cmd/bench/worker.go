@@ -1,0 +1,267 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/gornn/gornn/datasets"
+	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/models"
+	"github.com/gornn/gornn/train"
+	"github.com/pkg/errors"
+)
+
+// The files of a run directory, which the parent writes and both workers
+// read.
+const (
+	modelDir  = "model"      // the initial weights, a models.Classifier directory
+	trainPlan = "train.plan" // the training batches (one epoch, or -epochs for accuracy)
+	evalPlan  = "eval.plan"  // the evaluation batches (accuracy only)
+)
+
+// The measured modes.
+const (
+	modeTrain    = "train"    // forward, backward and an Adam step per batch
+	modeInfer    = "infer"    // forward only, no gradients
+	modeAccuracy = "accuracy" // train every epoch, evaluate after each
+)
+
+// learningRate is Adam's learning rate on both sides.
+const learningRate = 1e-3
+
+// result is what a worker reports on stdout as JSON, the same keys from
+// gornn and from torch_bench.py. The parent adds the peak RSS and the
+// other processes' load.
+type result struct {
+	Steps        int       `json:"steps"`              // measured batches
+	Tokens       int       `json:"tokens"`             // real (unpadded) tokens in them
+	PaddedTokens int       `json:"padded_tokens"`      // B*T summed over them
+	Seconds      float64   `json:"seconds"`            // wall time of the measured batches
+	SetupSeconds float64   `json:"setup_seconds"`      // before them: loading, gornn's graph compiles, the warm-up batch
+	Loss         float64   `json:"loss"`               // train: mean loss over the measured batches
+	Correct      int       `json:"correct"`            // infer: rows of the measured batches predicted right
+	EvalAcc      []float64 `json:"eval_acc,omitempty"` // accuracy: evaluation accuracy after each epoch
+	PeakRSSKiB   int64     `json:"peak_rss_kib"`       // the process's peak resident set, from its rusage
+	OtherCPUs    float64   `json:"other_cpus"`         // CPUs other processes kept busy, on average, while it ran
+}
+
+// workerArgs are the command line of a gornn worker:
+//
+//	bench -worker MODE -dir DIR -threads N [-steps S]
+//
+// The parent starts one per measured run (see runner.gornn).
+type workerArgs struct {
+	mode, dir      string
+	threads, steps int
+}
+
+func parseWorker(args []string, stderr io.Writer) (workerArgs, error) {
+	var a workerArgs
+	fs := flag.NewFlagSet("bench -worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&a.mode, "worker", "", "train, infer or accuracy")
+	fs.StringVar(&a.dir, "dir", "", "run directory with model/, train.plan and eval.plan")
+	fs.IntVar(&a.threads, "threads", 1, "data-parallel workers")
+	fs.IntVar(&a.steps, "steps", 0, "measured batches after the warm-up one; 0: the rest of the epoch")
+	if err := fs.Parse(args); err != nil {
+		return a, err
+	}
+	switch {
+	case a.mode != modeTrain && a.mode != modeInfer && a.mode != modeAccuracy:
+		return a, errors.Errorf("-worker %q: want train, infer or accuracy", a.mode)
+	case a.dir == "" || a.threads < 1 || a.steps < 0:
+		return a, errors.Errorf("-dir %q, -threads %d, -steps %d: want a directory, threads >= 1, steps >= 0", a.dir, a.threads, a.steps)
+	}
+	return a, nil
+}
+
+// runWorker is the hidden worker mode: one measured gornn run in its own
+// process, reported as JSON on stdout.
+func runWorker(args []string, stdout, stderr io.Writer) int {
+	a, err := parseWorker(args, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "bench worker:", err)
+		return exitUsage
+	}
+	res, err := work(a)
+	if err == nil {
+		err = json.NewEncoder(stdout).Encode(res)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "bench worker:", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// work runs the worker's mode over the plans in a.dir.
+func work(a workerArgs) (result, error) {
+	start := time.Now()
+	plan, err := readPlan(filepath.Join(a.dir, trainPlan))
+	if err != nil {
+		return result{}, err
+	}
+	if len(plan) == 0 {
+		return result{}, errors.Errorf("%s has no epochs", trainPlan)
+	}
+	w := &worker{threads: a.threads}
+	if a.mode == modeAccuracy {
+		eval, err := readPlan(filepath.Join(a.dir, evalPlan))
+		if err != nil {
+			return result{}, err
+		}
+		if len(eval) != 1 {
+			return result{}, errors.Errorf("%s: %d epochs, want 1", evalPlan, len(eval))
+		}
+		return w.accuracy(filepath.Join(a.dir, modelDir), plan, eval[0])
+	}
+	batches := plan[0]
+	if len(batches) < 2 {
+		return result{}, errors.Errorf("%s: %d batches, need a warm-up batch and one to measure", trainPlan, len(batches))
+	}
+	if a.steps > 0 && a.steps < len(batches)-1 {
+		batches = batches[:1+a.steps]
+	}
+	mode := graph.Train
+	if a.mode == modeInfer {
+		mode = graph.Predict
+	}
+	if err := w.load(filepath.Join(a.dir, modelDir), use{batches, mode}); err != nil {
+		return result{}, err
+	}
+	if _, _, err := w.batch(batches[0], mode); err != nil {
+		return result{}, errors.Wrap(err, "warm-up batch")
+	}
+	res := result{SetupSeconds: time.Since(start).Seconds()}
+	start = time.Now()
+	for i, b := range batches[1:] {
+		loss, correct, err := w.batch(b, mode)
+		if err != nil {
+			return result{}, errors.Wrapf(err, "batch %d", i+2)
+		}
+		res.Loss += loss
+		res.Correct += correct
+		res.count(b)
+	}
+	res.Seconds = time.Since(start).Seconds()
+	res.Loss /= float64(res.Steps)
+	return res, nil
+}
+
+// count adds batch b to the measured work.
+func (r *result) count(b datasets.Batch) {
+	r.Steps++
+	r.PaddedTokens += b.Size * b.Steps
+	for _, n := range b.Lengths {
+		r.Tokens += n
+	}
+}
+
+// worker trains or runs a classifier over planned batches with gornn's own
+// machinery: train.Trainer.Step for training (rows split over threads
+// workers, gradients summed in order, one Adam step), train.RunSplit for
+// inference.
+type worker struct {
+	threads int
+	model   *models.Classifier
+	trainer *train.Trainer
+	classes []int
+}
+
+// use is a run of batches in one mode.
+type use struct {
+	batches []datasets.Batch
+	mode    graph.Mode
+}
+
+// load reads the model and compiles, untimed, every network the uses
+// need, keeping them all (no graph cache evictions while measuring).
+func (w *worker) load(dir string, uses ...use) error {
+	type key struct {
+		rows, steps int
+		mode        graph.Mode
+		replica     int
+	}
+	keys := map[key]bool{}
+	for _, u := range uses {
+		for _, b := range u.batches {
+			n := max(1, min(w.threads, b.Size))
+			for r := 0; r < n; r++ {
+				keys[key{b.Size*(r+1)/n - b.Size*r/n, b.Steps, u.mode, r}] = true
+			}
+		}
+	}
+	model, err := models.Load(dir, models.Options{MaxGraphs: len(keys)})
+	if err != nil {
+		return err
+	}
+	for k := range keys {
+		if _, err := model.Network(k.rows, k.steps, k.mode, k.replica); err != nil {
+			return err
+		}
+	}
+	w.model = model
+	w.trainer, err = train.New(model, train.Config{Optimizer: "adam", LR: learningRate, Workers: w.threads})
+	return err
+}
+
+// batch runs one batch: in graph.Train mode forward, backward and an Adam
+// step, returning the mean loss; in graph.Predict mode forward only,
+// returning the number of rows predicted right.
+func (w *worker) batch(b datasets.Batch, mode graph.Mode) (loss float64, correct int, err error) {
+	if mode == graph.Train {
+		return w.trainer.Step(b, learningRate)
+	}
+	split, err := train.RunSplit(w.model, b, mode, w.threads, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	w.classes = append(w.classes[:0], make([]int, b.Size)...)
+	if err := split.Predictions(w.classes); err != nil {
+		return 0, 0, err
+	}
+	for i, c := range w.classes {
+		if c == b.Labels[i] {
+			correct++
+		}
+	}
+	return 0, correct, nil
+}
+
+// accuracy trains over every epoch of plan and evaluates on eval after
+// each; Seconds is the training time alone.
+func (w *worker) accuracy(dir string, plan [][]datasets.Batch, eval []datasets.Batch) (result, error) {
+	var all []datasets.Batch
+	for _, epoch := range plan {
+		all = append(all, epoch...)
+	}
+	if err := w.load(dir, use{all, graph.Train}, use{eval, graph.Predict}); err != nil {
+		return result{}, err
+	}
+	var res result
+	for e, epoch := range plan {
+		start := time.Now()
+		for i, b := range epoch {
+			if _, _, err := w.batch(b, graph.Train); err != nil {
+				return result{}, errors.Wrapf(err, "epoch %d batch %d", e+1, i+1)
+			}
+			res.count(b)
+		}
+		res.Seconds += time.Since(start).Seconds()
+		correct, rows := 0, 0
+		for _, b := range eval {
+			_, c, err := w.batch(b, graph.Predict)
+			if err != nil {
+				return result{}, errors.Wrapf(err, "evaluation after epoch %d", e+1)
+			}
+			correct += c
+			rows += b.Size
+		}
+		res.EvalAcc = append(res.EvalAcc, float64(correct)/float64(rows))
+	}
+	return res, nil
+}
