@@ -1,6 +1,7 @@
 package graph
 
 import (
+	gemmpkg "github.com/gornn/gornn/graph/internal/gemm"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -10,8 +11,9 @@ import (
 // batch as a single op: the cell equations of rnn.go, lstm.go and gru.go,
 // computed on the batch's real tokens only (see packing), with one matmul
 // for the input projections of all tokens and one for each step's hidden
-// projection. Rows past their length keep their state, get zero outputs,
-// and no gradient.
+// projection (in float32, against W_hh packed once per pass, see
+// packWeights). Rows past their length keep their state, get zero
+// outputs, and no gradient.
 //
 // Inputs: x [T, B, I], weight_ih [G*H, I], weight_hh [G*H, H], bias_ih and
 // bias_hh [G*H], h0 [B, H], c0 [B, H] (LSTM only), and the graph's gradient
@@ -61,7 +63,18 @@ type recurrentKernel[T float] struct {
 	anchorGrad G.Value
 
 	active int // steps of the last forward
+
+	// packedW is W_hh packed for the per-step products of one pass on the
+	// float32 path: W_hhᵀ during the forward pass, W_hh during the
+	// backward one; see packWeights.
+	packedW gemmpkg.PackedB
 }
+
+// packedWKey names the workspace buffer that holds the packed recurrent
+// weights. The recurrent kernels of a graph share it: each uses it only
+// within one forward or backward call, and the graphs of a workspace run
+// one at a time.
+const packedWKey = "recurrent/packedW"
 
 func newRecurrentKernel[T float](g *Graph, cell Cell, w *DirectionWeights, in, hidden int, reverse bool) *recurrentKernel[T] {
 	b, steps := g.cfg.Batch, g.cfg.Steps
@@ -78,6 +91,9 @@ func newRecurrentKernel[T float](g *Graph, cell Cell, w *DirectionWeights, in, h
 	}
 	g.workspace.reserve(k.key+"/out", steps*b*hidden)
 	g.workspace.reserve(k.key+"/dx", steps*b*in)
+	if _, ok := any(k.h).([]float32); ok {
+		g.workspace.reserve(packedWKey, max(gemmpkg.PackedBLen(hidden, gh), gemmpkg.PackedBLen(gh, hidden)))
+	}
 	k.dh0Dense, _ = newBuffer[T](b, hidden)
 	k.dc0Dense, _ = newBuffer[T](b, hidden)
 	k.finalH, _ = newBuffer[T](b, hidden)
@@ -93,11 +109,16 @@ func (k *recurrentKernel[T]) sizeForward(tokens int) {
 	k.x = buffer[T](ws, k.key+"/x", tokens*k.in)
 	// act later holds the packed input gradient, tokens*I elements.
 	k.act = buffer[T](ws, k.key+"/act", tokens*max(k.gh, k.in))
-	k.hPrev = buffer[T](ws, k.key+"/hPrev", tokens*k.hidden)
 	k.hOut = buffer[T](ws, k.key+"/hOut", tokens*k.hidden)
+	// The states before each token serve only the backward pass.
+	if k.g.learning {
+		k.hPrev = buffer[T](ws, k.key+"/hPrev", tokens*k.hidden)
+		if k.cell == LSTM {
+			k.cPrev = buffer[T](ws, k.key+"/cPrev", tokens*k.hidden)
+		}
+	}
 	switch k.cell {
 	case LSTM:
-		k.cPrev = buffer[T](ws, k.key+"/cPrev", tokens*k.hidden)
 		k.tanhC = buffer[T](ws, k.key+"/tanhC", tokens*k.hidden)
 	case GRU:
 		k.hn = buffer[T](ws, k.key+"/hn", tokens*k.hidden)
@@ -115,6 +136,26 @@ func (k *recurrentKernel[T]) sizeBackward(tokens int) {
 		k.dGh = buffer[T](ws, k.key+"/dGh", tokens*k.gh)
 	}
 	sharedTensor(ws, k.key+"/dx", &k.dxDense, &k.dx, k.steps, k.batch, k.in)
+}
+
+// packWeights packs the recurrent weights whh ([GH, H]) once for the
+// per-step products of a pass, into the workspace's buffer: W_hhᵀ for the
+// forward pass's h·W_hhᵀ (transposed), W_hh for the backward pass's
+// dG·W_hh. SgemmPackedB with the result gives the same bits as Sgemm with
+// whh, without packing it again at every step. It returns nil on the
+// float64 path, whose products go through gemm; the caller drops the
+// packed weights with k.packedW.SetMemory(nil) after the pass.
+func (k *recurrentKernel[T]) packWeights(whh []T, transposed bool) *gemmpkg.PackedB {
+	w, ok := any(whh).([]float32)
+	if !ok {
+		return nil
+	}
+	depth, width := k.gh, k.hidden // op(W) = W_hh: [GH, H]
+	if transposed {
+		depth, width = k.hidden, k.gh
+	}
+	k.packedW.SetMemory(buffer[float32](k.g.workspace, packedWKey, gemmpkg.PackedBLen(depth, width)))
+	return gemmpkg.PackB(transposed, depth, width, w, k.hidden, &k.packedW)
 }
 
 func (k *recurrentKernel[T]) name() string {
@@ -211,17 +252,28 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 	}
 	zero(k.pendingH)
 	zero(k.pendingC)
+	// float32: h W_hhᵀ with W_hhᵀ packed once for all steps.
+	pw := k.packWeights(whh, true)
+	h32, _ := any(k.h).([]float32)
+	hp32, _ := any(k.hp).([]float32)
 	for s := 0; s < steps; s++ {
 		t := k.stepAt(s)
 		off, m := p.offsets[t], p.sizes[t]
-		copy(k.hPrev[off*hidden:(off+m)*hidden], k.h[:m*hidden])
-		if k.cell == LSTM {
-			copy(k.cPrev[off*hidden:(off+m)*hidden], k.c[:m*hidden])
+		if k.g.learning {
+			copy(k.hPrev[off*hidden:(off+m)*hidden], k.h[:m*hidden])
+			if k.cell == LSTM {
+				copy(k.cPrev[off*hidden:(off+m)*hidden], k.c[:m*hidden])
+			}
 		}
-		gemm(false, true, m, gh, hidden, k.h, hidden, whh, hidden, 0, k.hp, gh)
+		if pw != nil {
+			gemmpkg.SgemmPackedB(false, m, 1, h32, hidden, pw, 0, hp32, gh)
+		} else {
+			gemm(false, true, m, gh, hidden, k.h, hidden, whh, hidden, 0, k.hp, gh)
+		}
 		addRows(k.hp[:m*gh], stepBias)
 		k.stepForward(off, m)
 	}
+	k.packedW.SetMemory(nil)
 	for t := 0; t < steps; t++ {
 		off, m := p.offsets[t], p.sizes[t]
 		rows(k.out[t*b*hidden:(t+1)*b*hidden], k.hOut[off*hidden:(off+m)*hidden], p.order[:m], hidden, true)
@@ -345,6 +397,10 @@ func (k *recurrentKernel[T]) backward(outGrad G.Value) error {
 	wih, whh := paramData[T](k.w.WeightIH), paramData[T](k.w.WeightHH)
 	rows(k.dh, k.pendingH, p.order, hidden, false)
 	rows(k.dc, k.pendingC, p.order, hidden, false)
+	// float32: dGh_t W_hh with W_hh packed once for all steps.
+	pw := k.packWeights(whh, false)
+	dGh32, _ := any(k.dGh).([]float32)
+	dh32, _ := any(k.dh).([]float32)
 	for s := steps - 1; s >= 0; s-- {
 		t := k.stepAt(s)
 		off, m := p.offsets[t], p.sizes[t]
@@ -353,8 +409,13 @@ func (k *recurrentKernel[T]) backward(outGrad G.Value) error {
 			k.cellBackward(off+r, r, dOut[(t*b+row)*hidden:(t*b+row+1)*hidden])
 		}
 		// dh += dGh_t W_hh for the rows that ran this step.
-		gemm(false, false, m, hidden, gh, k.dGh[off*gh:], gh, whh, hidden, 1, k.dh, hidden)
+		if pw != nil {
+			gemmpkg.SgemmPackedB(false, m, 1, dGh32[off*gh:], gh, pw, 1, dh32, hidden)
+		} else {
+			gemm(false, false, m, hidden, gh, k.dGh[off*gh:], gh, whh, hidden, 1, k.dh, hidden)
+		}
 	}
+	k.packedW.SetMemory(nil)
 	gemm(true, false, gh, k.in, n, k.dGx, gh, k.x, k.in, 1, bufferData[T](k.dWih), k.in)
 	gemm(true, false, gh, hidden, n, k.dGh, gh, k.hPrev, hidden, 1, bufferData[T](k.dWhh), hidden)
 	addColumnSums(bufferData[T](k.dBih), k.dGx[:n*gh])

@@ -17,6 +17,17 @@
 // calling it) and allocates nothing in steady state: each call takes its
 // packing buffers from a sync.Pool and returns them.
 //
+// PackB and SgemmPackedB split Sgemm in two for a B that is used many
+// times, as the recurrent weights are at every time step: PackB copies
+// op(B) once into a PackedB, in the micro-kernel's packed layout (its
+// memory reused by the next PackB, or provided with SetMemory and
+// PackedBLen), and SgemmPackedB computes alpha*op(A)*op(B) + beta*C with
+// it, skipping the packing of B that Sgemm does at every call. Its result
+// is bit-identical to Sgemm's with the same arguments on the same
+// backend: it runs the same driver with the same depth blocking, and only
+// the origin of the B panels differs. A PackedB is read-only once packed
+// and may be shared by concurrent SgemmPackedB calls.
+//
 // # Design
 //
 // The driver follows the GotoBLAS/BLIS structure. Five loops surround a
@@ -51,8 +62,19 @@
 // packed, since the kernel needs 16 contiguous values per k step. Edge
 // tiles narrower than 16 columns are computed into a scratch tile and
 // merged into C; edge tiles with fewer than 6 rows use kernel variants
-// that compute only 2 or 4 rows (an odd row count read in place is first
-// copied to a zero-padded panel). A product with fewer than 8 columns and
+// that compute only those rows. With A read in place, a block that ends
+// with 7 or 8 rows ends with tiles of 4+3 or 4+4 rows rather than 6+1 or
+// 6+2: a tile of one or two rows has too few accumulators (2 or 4) to
+// cover the FMA latency and costs about as much as one of four rows
+// (BenchmarkSgemmPackedB, m = 8 and 32). For the same reason products of
+// one or two rows use thin tiles of 1×64 (or 1×32) and 2×32, eight
+// accumulators each, about twice as fast at m = 1 and 2. The tile shapes
+// change no result: every element is the same chain of FMAs over k, then
+// the same scaling and merge, whichever tile computes it, so a row of C
+// is the same whatever the other rows (TestSgemmRowsIndependent).
+// The loop over the row tiles of a 16-column panel runs in the assembly
+// kernel, one call per panel, which matters at the small depths of the
+// recurrent steps (k = 32). A product with fewer than 8 columns and
 // at least 16 rows (the classifier head, n = 4) is computed transposed,
 // Cᵀ = op(B)ᵀ·op(A)ᵀ, so that its long side fills the 16-wide tiles; the
 // tiles are then stored transposed into C.
@@ -65,8 +87,9 @@
 // each k step loads two vectors of B, broadcasts six values of A and
 // issues twelve VFMADD231PS, which keeps both FMA pipes of a Zen 3 or
 // Skylake-class core busy (about 90 GFLOPS on L1-resident panels on a
-// Zen 3 core, BenchmarkKernel). Variants of the k loop compute 6, 4 or 2
-// rows, and alpha == 1 skips the scaling.
+// Zen 3 core, BenchmarkKernel). Variants of the k loop compute 1 to 6
+// rows, and alpha == 1 skips the scaling; kernelPanel loops over the row
+// tiles of a panel, kernelThin computes the thin tiles.
 // Packing is also in assembly: 8×8 AVX transposes for Bᵀ and A, vector
 // copies for B and Aᵀ.
 //
@@ -87,8 +110,10 @@
 // and, with -tags openblas, single-threaded OpenBLAS, reporting GFLOPS
 // (per wall-clock second) and cpuGFLOPS (per second of process CPU time,
 // steadier on a shared machine). gonum parallelises large products, so
-// compare with -cpu 1:
+// compare with -cpu 1. BenchmarkSgemmPackedB compares Sgemm with
+// SgemmPackedB on the recurrent layers' per-step shapes:
 //
-//	go test -run '^$' -bench BenchmarkSgemm -cpu 1 -count 3 ./graph/internal/gemm/
+//	go test -run '^$' -bench 'BenchmarkSgemm$' -cpu 1 -count 3 ./graph/internal/gemm/
+//	go test -run '^$' -bench BenchmarkSgemmPackedB -cpu 1 -count 3 ./graph/internal/gemm/
 //	go test -tags openblas -run '^$' -bench BenchmarkSgemm -cpu 1 -count 3 ./graph/internal/gemm/
 package gemm

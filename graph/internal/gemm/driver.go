@@ -35,7 +35,43 @@ const (
 // rows of A (only the first rows when backend.kernelRowsExact(rows)) and
 // nr columns of B must be in bounds; only rows rows of C (nr columns
 // each) are touched.
+//
+// Each element of the tile is accumulated over p = 0..k-1 in order from
+// zero, then scaled by alpha, then merged with beta*C: the result does not
+// depend on where the operands live (packed or in place) nor on which
+// rows are computed together, which is what makes SgemmPackedB
+// bit-identical to Sgemm.
 type kernelFunc func(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc, rows int, alpha, beta float32, betaZero bool)
+
+// panelFunc computes the m rows (m >= 1) of one nr-column panel of C as a
+// column of micro-kernel tiles, the tile of rows r..r+h-1 (h =
+// tileRows(m-r, split)) exactly as the kernelFunc would with that tile's
+// A, which starts at a[r*tsa:] (tsa = rsa for an A read in place, kc for
+// an A packed into mr-row panels, whose tiles then have mr rows). One call
+// per panel instead of per tile saves the per-call overhead, which
+// matters at the small depths of the recurrent steps.
+type panelFunc func(k int, a []float32, rsa, csa, tsa int, b []float32, rsb int, c []float32, ldc, m int, alpha, beta float32, betaZero, split bool)
+
+// thinFunc computes a tile of rows = 1 or 2 rows and panels*nr columns
+// (panels = 2 or 4 for one row, 2 for two), each element exactly as the
+// kernelFunc would: a 16-column tile of one or two rows has too few
+// accumulators to cover the FMA latency, a wider one has enough. Element
+// (i, p) of op(A) is a[i*rsa+p*csa]; panel j of op(B) starts at b[j*psb],
+// with row stride rsb; row i of C starts at c[i*ldc]. It reads only the
+// rows rows of A.
+type thinFunc func(k int, a []float32, rsa, csa int, b []float32, rsb, psb int, c []float32, ldc, rows, panels int, alpha, beta float32, betaZero bool)
+
+// thinPanels returns how many of full panels (0 when none) a thin tile of
+// rows rows spans: 4 for one row (2 when fewer are left), 2 for two.
+func thinPanels(rows, full int) int {
+	switch {
+	case rows == 1 && full >= 4:
+		return 4
+	case rows <= 2 && full >= 2:
+		return 2
+	}
+	return 0
+}
 
 // panelPacker packs one full nr-column micro-panel of op(B) for kc k
 // steps into dst[0 : kc*nr]: dst[p*nr+j] = op(B)[p][j], where b starts at
@@ -47,6 +83,8 @@ type panelPacker func(dst, b []float32, ldb, kc int)
 type backend struct {
 	name   string
 	kernel kernelFunc
+	panel  panelFunc
+	thin   thinFunc    // nil: none; needs exactRows
 	packBT panelPacker // op(B) = Bᵀ
 	packBN panelPacker // op(B) = B
 	// packAT packs panels full mr-row micro-panels of op(A) = Aᵀ, kc k
@@ -57,23 +95,38 @@ type backend struct {
 	// dst[kc*mr+1], which the caller must overwrite afterwards (they are
 	// the start of the next panel or slack).
 	packAN func(dst, a []float32, lda, kc int)
-	// evenRows: the kernel reads only the first rows rows of A when rows
-	// is even, so such edge tiles need no padded copy of A.
-	evenRows bool
+	// exactRows: the kernel reads only the first rows rows of A, for any
+	// rows, so edge tiles need no padded copy of A, and a block of rows
+	// read in place may be cut into tiles of any height.
+	exactRows bool
 	// packAlways: the kernel is fast only on packed operands.
 	packAlways bool
 }
 
 // kernelRowsExact reports whether the kernel, asked for rows < mr rows,
-// reads no row of A beyond them.
+// reads no row of A beyond them (for now, whatever rows is).
 func (be *backend) kernelRowsExact(rows int) bool {
-	return be.evenRows && rows%2 == 0
+	return be.exactRows
+}
+
+// tileRows returns the height of the next row tile when rem rows of a
+// block remain. Tiles have mr rows, except at the end of the block: with
+// split (operands read in place by a kernel with exact rows), 7 and 8
+// remaining rows are cut as 4+3 and 4+4 rather than 6+1 and 6+2, because
+// a tile of one or two rows keeps too few accumulators busy to cover the
+// FMA latency and costs about as much as one of four rows.
+func tileRows(rem int, split bool) int {
+	if split && (rem == mr+1 || rem == mr+2) {
+		return 4
+	}
+	return min(rem, mr)
 }
 
 // genericBackend is the portable pure-Go backend.
 var genericBackend = &backend{
 	name:       "generic",
 	kernel:     genericKernel,
+	panel:      genericPanel,
 	packBT:     packBTransGo,
 	packBN:     packBRowsGo,
 	packAT:     packATransGo,
@@ -128,10 +181,10 @@ func run(be *backend, transA, transB bool, m, n, k int, alpha float32, a []float
 	if n < nr/2 && m >= nr {
 		pl := choosePlan(be, !transB, !transA, n, m, k)
 		pl.transC = true
-		sgemm(be, pl, !transB, !transA, n, m, k, alpha, b, ldb, a, lda, beta, c, ldc)
+		sgemm(be, pl, !transB, !transA, n, m, k, alpha, b, ldb, a, lda, nil, beta, c, ldc)
 		return
 	}
-	sgemm(be, choosePlan(be, transA, transB, m, n, k), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemm(be, choosePlan(be, transA, transB, m, n, k), transA, transB, m, n, k, alpha, a, lda, b, ldb, nil, beta, c, ldc)
 }
 
 // workspace holds the packing buffers of one Sgemm call. Workspaces are
@@ -146,12 +199,14 @@ type workspace struct {
 
 var wsPool = sync.Pool{New: func() any { return new(workspace) }}
 
+// alignPad is the slack that aligned needs: the floats of a 64-byte line.
+const alignPad = 64 / 4
+
 // aligned returns n floats of *raw starting at a 64-byte boundary, growing
-// *raw when it is too small.
+// *raw when it is too small (it needs n+alignPad floats).
 func aligned(raw *[]float32, n int) []float32 {
-	const pad = 64 / 4
-	if cap(*raw) < n+pad {
-		*raw = make([]float32, n+pad)
+	if cap(*raw) < n+alignPad {
+		*raw = make([]float32, n+alignPad)
 	}
 	r := (*raw)[:cap(*raw)]
 	off := int((64 - uintptr(unsafe.Pointer(unsafe.SliceData(r)))%64) % 64 / 4)
@@ -192,13 +247,18 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 // sgemm is the blocked GEMM driver: C = alpha*op(A)*op(B) + beta*C with
 // the given backend and plan. Dimensions and slice lengths must already
 // have been validated. With pl.transC, C is n×m and receives the
-// transpose of the product.
+// transpose of the product. When pb is not nil, op(B) is taken from it,
+// already packed (b, ldb and transB are then unused, and pl.transC must
+// be false); the computation is otherwise the same.
 //
 // Loop order (GotoBLAS/BLIS): jc over column blocks of nc, pc over depth
 // blocks of kc (packing op(B)[pc:pc+kc, jc:jc+nc]), ic over row blocks of
 // mc (packing op(A)[ic:ic+mc, pc:pc+kc]), then jr over nr-wide and ir over
-// mr-high micro-tiles, each computed by one kernel call.
-func sgemm(be *backend, pl plan, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// mr-high micro-tiles (see tileRows). A full-width panel's column of tiles
+// is one panelFunc call, or, for one or two rows, several panels are one
+// thinFunc call; narrow edge panels, transposed stores and padded A
+// panels take one kernelFunc call per tile.
+func sgemm(be *backend, pl plan, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, pb *PackedB, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -209,18 +269,31 @@ func sgemm(be *backend, pl plan, transA, transB bool, m, n, k int, alpha float32
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	ws := wsPool.Get().(*workspace)
 	kern := be.kernel
 
 	kcb := blockSize(k, cmp.Or(pl.kc, kcMax), 1)
+	if pb != nil {
+		kcb = pb.kc
+	}
 	mcb := blockSize(m, cmp.Or(pl.mc, mcMax), mr)
 	ncb := blockSize(n, cmp.Or(pl.nc, ncMax), nr)
+	packedB := pl.packB || pb != nil
+	// Rows read in place by an exact-rows kernel may end in 4-row tiles.
+	split := !pl.packA && be.exactRows
+
+	// The workspace holds the packing buffers and the edge scratch; a
+	// product that needs none (say, full tiles on a pre-packed B) does not
+	// take one.
+	var ws *workspace
+	if pl.packA || (pl.packB && pb == nil) || pl.transC || n%nr != 0 || (!pl.packA && m%mr != 0 && !be.kernelRowsExact(m%mr)) {
+		ws = wsPool.Get().(*workspace)
+	}
 	var abuf, bbuf []float32
 	if pl.packA {
 		// 8 floats of slack for packAN's overshoot.
 		abuf = aligned(&ws.aRaw, min(mcb, roundUp(m, mr))*kcb+8)
 	}
-	if pl.packB {
+	if pl.packB && pb == nil {
 		bbuf = aligned(&ws.bRaw, min(ncb, roundUp(n, nr))*kcb)
 	}
 
@@ -232,9 +305,14 @@ func sgemm(be *backend, pl plan, transA, transB bool, m, n, k int, alpha float32
 			if pc > 0 {
 				bet, bz = 1, false
 			}
-			if pl.packB {
+			switch {
+			case pb != nil:
+				// Block pc of pb holds every panel, the panel of column
+				// j0 at j0*kc.
+				bbuf = pb.data[pc*pb.np+jc*kc:]
+			case pl.packB:
 				packB(be, bbuf, b, ldb, transB, pc, kc, jc, nc)
-			} else if nc%nr != 0 {
+			case nc%nr != 0:
 				// The last micro-panel is narrower than nr: pack it,
 				// zero-padded, so that the kernel never reads past B.
 				j0 := jc + nc - nc%nr
@@ -251,17 +329,45 @@ func sgemm(be *backend, pl plan, transA, transB bool, m, n, k int, alpha float32
 				for jr := 0; jr < nc; jr += nr {
 					nrr := min(nr, nc-jr)
 					var bs []float32
-					rsb := nr
+					rsb, psb := nr, kc*nr
 					switch {
-					case pl.packB:
+					case packedB:
 						bs = bbuf[(jr/nr)*kc*nr:]
 					case nrr == nr:
-						bs, rsb = b[pc*ldb+jc+jr:], ldb
+						bs, rsb, psb = b[pc*ldb+jc+jr:], ldb, nr
 					default:
 						bs = ws.eb[:]
 					}
-					for ir := 0; ir < mc; ir += mr {
-						mrr := min(mr, mc-ir)
+					if tp := thinPanels(mc, (nc-jr)/nr); tp > 0 && be.thin != nil && !pl.transC {
+						// One or two rows: several panels at once.
+						as, rsa, csa := a[ic*lda+pc:], lda, 1
+						switch {
+						case pl.packA:
+							as, rsa, csa = abuf, 1, mr
+						case transA:
+							as, rsa, csa = a[pc*lda+ic:], 1, lda
+						}
+						be.thin(kc, as, rsa, csa, bs, rsb, psb, c[ic*ldc+jc+jr:], ldc, mc, tp, alpha, bet, bz)
+						jr += (tp - 1) * nr
+						continue
+					}
+					if nrr == nr && !pl.transC && (pl.packA || be.kernelRowsExact(mc%mr)) {
+						// A whole panel: one call for its column of tiles.
+						var as []float32
+						var rsa, csa, tsa int
+						switch {
+						case pl.packA:
+							as, rsa, csa, tsa = abuf, 1, mr, kc
+						case transA:
+							as, rsa, csa, tsa = a[pc*lda+ic:], 1, lda, 1
+						default:
+							as, rsa, csa, tsa = a[ic*lda+pc:], lda, 1, lda
+						}
+						be.panel(kc, as, rsa, csa, tsa, bs, rsb, c[ic*ldc+jc+jr:], ldc, mc, alpha, bet, bz, split)
+						continue
+					}
+					for ir, mrr := 0, 0; ir < mc; ir += mrr {
+						mrr = tileRows(mc-ir, split)
 						var as []float32
 						rsa, csa := 1, mr
 						switch {
@@ -314,7 +420,9 @@ func sgemm(be *backend, pl plan, transA, transB bool, m, n, k int, alpha float32
 			}
 		}
 	}
-	wsPool.Put(ws)
+	if ws != nil {
+		wsPool.Put(ws)
+	}
 }
 
 // packA packs op(A)[ic:ic+mc, pc:pc+kc] into dst as consecutive mr-row

@@ -22,7 +22,7 @@ type impl struct {
 func withPlan(be *backend, packA, packB bool) sgemmFunc {
 	return func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 		checkSgemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-		sgemm(be, plan{packA: packA, packB: packB || transB}, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		sgemm(be, plan{packA: packA, packB: packB || transB}, transA, transB, m, n, k, alpha, a, lda, b, ldb, nil, beta, c, ldc)
 	}
 }
 

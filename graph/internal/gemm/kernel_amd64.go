@@ -14,10 +14,39 @@ func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 //go:noescape
 func xgetbv() (eax, edx uint32)
 
-// kernel6x16 is the AVX2+FMA micro-kernel, see kernel_amd64.s.
+// kernelPanel is the AVX2+FMA micro-kernel, looping over the row tiles of
+// one 16-column panel of C, see kernel_amd64.s.
 //
 //go:noescape
-func kernel6x16(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, mr int, alpha, beta float32, flags int)
+func kernelPanel(k int, a *float32, rsa, csa, tsa int, b *float32, rsb int, c *float32, ldc int, m int, alpha, beta float32, flags int)
+
+// kernelThin is the AVX2+FMA kernel for tiles of 1 or 2 rows spanning
+// several panels, see kernel_amd64.s.
+//
+//go:noescape
+func kernelThin(k int, a *float32, rsa, csa int, b *float32, rsb, psb int, c *float32, ldc int, rows, panels int, alpha, beta float32, flags int)
+
+// Flags of kernelPanel and kernelThin.
+const (
+	flagBetaZero = 1 // C is overwritten, not read
+	flagAlphaOne = 2 // the tile is not scaled
+	flagSplit    = 4 // 7 and 8 last rows are cut 4+3 and 4+4 (see tileRows)
+)
+
+// kernelFlags returns the kernelPanel flags for alpha, betaZero and split.
+func kernelFlags(alpha float32, betaZero, split bool) int {
+	flags := 0
+	if betaZero {
+		flags = flagBetaZero
+	}
+	if alpha == 1 {
+		flags |= flagAlphaOne
+	}
+	if split {
+		flags |= flagSplit
+	}
+	return flags
+}
 
 // hasAVX2FMA reports whether the CPU and the operating system support
 // AVX2 and FMA3 (the YMM state must be enabled in XCR0).
@@ -42,17 +71,23 @@ func hasAVX2FMA() bool {
 	return ebx7&(1<<5) != 0 // AVX2
 }
 
-// asmKernel adapts kernel6x16 to the kernelFunc signature. The driver
-// guarantees that every element the kernel reads or writes is in bounds.
-func asmKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc, mr int, alpha, beta float32, betaZero bool) {
-	flags := 0
-	if betaZero {
-		flags = 1
-	}
-	if alpha == 1 {
-		flags |= 2
-	}
-	kernel6x16(k, unsafe.SliceData(a), rsa, csa, unsafe.SliceData(b), rsb, unsafe.SliceData(c), ldc, mr, alpha, beta, flags)
+// asmKernel adapts kernelPanel to the kernelFunc signature: one tile of
+// rows rows. The driver guarantees that every element the kernel reads or
+// writes is in bounds.
+func asmKernel(k int, a []float32, rsa, csa int, b []float32, rsb int, c []float32, ldc, rows int, alpha, beta float32, betaZero bool) {
+	kernelPanel(k, unsafe.SliceData(a), rsa, csa, 0, unsafe.SliceData(b), rsb, unsafe.SliceData(c), ldc, rows, alpha, beta, kernelFlags(alpha, betaZero, false))
+}
+
+// asmPanel adapts kernelPanel to the panelFunc signature, under the same
+// guarantee.
+func asmPanel(k int, a []float32, rsa, csa, tsa int, b []float32, rsb int, c []float32, ldc, m int, alpha, beta float32, betaZero, split bool) {
+	kernelPanel(k, unsafe.SliceData(a), rsa, csa, tsa, unsafe.SliceData(b), rsb, unsafe.SliceData(c), ldc, m, alpha, beta, kernelFlags(alpha, betaZero, split))
+}
+
+// asmThin adapts kernelThin to the thinFunc signature, under the same
+// guarantee as asmKernel.
+func asmThin(k int, a []float32, rsa, csa int, b []float32, rsb, psb int, c []float32, ldc, rows, panels int, alpha, beta float32, betaZero bool) {
+	kernelThin(k, unsafe.SliceData(a), rsa, csa, unsafe.SliceData(b), rsb, psb, unsafe.SliceData(c), ldc, rows, panels, alpha, beta, kernelFlags(alpha, betaZero, false))
 }
 
 // packBTrans16 packs 8*kc8 k steps of a 16-column panel of op(B) = Bᵀ
@@ -128,13 +163,15 @@ func packARowsAVX(dst, a []float32, lda, kc int) {
 func init() {
 	if hasAVX2FMA() {
 		native = &backend{
-			name:     "avx2",
-			kernel:   asmKernel,
-			packBT:   packBTransAVX,
-			packBN:   packBRowsAVX,
-			packAT:   packATransAVX,
-			packAN:   packARowsAVX,
-			evenRows: true,
+			name:      "avx2",
+			kernel:    asmKernel,
+			panel:     asmPanel,
+			thin:      asmThin,
+			packBT:    packBTransAVX,
+			packBN:    packBRowsAVX,
+			packAT:    packATransAVX,
+			packAN:    packARowsAVX,
+			exactRows: true,
 		}
 	}
 }

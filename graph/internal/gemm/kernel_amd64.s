@@ -64,6 +64,27 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 	FMAROW((AX)(R8*1), Y2, Y3, Y15);  \
 	ADVANCE
 
+#define STEP1 \
+	LOADB;                            \
+	FMAROW((AX), Y0, Y1, Y14);        \
+	ADVANCE
+
+#define STEP3 \
+	LOADB;                            \
+	FMAROW((AX), Y0, Y1, Y14);        \
+	FMAROW((AX)(R8*1), Y2, Y3, Y15);  \
+	FMAROW((AX)(R8*2), Y4, Y5, Y14);  \
+	ADVANCE
+
+#define STEP5 \
+	LOADB;                            \
+	FMAROW((AX), Y0, Y1, Y14);        \
+	FMAROW((AX)(R8*1), Y2, Y3, Y15);  \
+	FMAROW((AX)(R8*2), Y4, Y5, Y14);  \
+	FMAROW((BX), Y6, Y7, Y15);        \
+	FMAROW((BX)(R8*1), Y8, Y9, Y14);  \
+	ADVANCE
+
 // The k loop for one row variant: R11 = k/4 unrolled iterations, CX = k%4
 // single steps; then jump to scale.
 #define KLOOP(step, l4, t, l1) \
@@ -97,31 +118,63 @@ l1:                 \
 	VMOVUPS     r0, (DI);        \
 	VMOVUPS     r1, 32(DI)
 
-// func kernel6x16(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, mr int, alpha, beta float32, flags int)
+// func kernelPanel(k int, a *float32, rsa, csa, tsa int, b *float32, rsb int, c *float32, ldc int, m int, alpha, beta float32, flags int)
 //
-// Computes the 6x16 tile T = alpha * sum_p A[:,p] B[p,:] and writes its
-// first mr rows (1 <= mr <= 6) to C: C = T when flags&1 (beta is zero: C
-// is not read), else C = T + beta*C; flags&2 means alpha == 1. Element
-// (i,p) of A is at a[i*rsa + p*csa]; row p of B is the 16 contiguous
-// floats at b[p*rsb]; row i of C is at c[i*ldc]. Only rows that are
-// stored are computed: rows 0..1, 0..3 or 0..5 of A are read, as mr
-// requires; all 16 columns of B are read and written.
-TEXT ·kernel6x16(SB), NOSPLIT, $0-88
-	MOVQ k+0(FP), CX
-	MOVQ a+8(FP), AX
+// Computes rows 0..m-1 (m >= 1) of the 16-column panel C = alpha * A B +
+// beta*C as a column of tiles of at most 6 rows, each tile T = alpha *
+// sum_p A[:,p] B[p,:] being stored as C = T when flags&1 (beta is zero: C
+// is not read), else as C = T + beta*C; flags&2 means alpha == 1. Tiles
+// have 6 rows, except the last: min(remaining, 6) rows, or with flags&4,
+// when 7 or 8 rows remain, 4 rows (then 3 or 4).
+//
+// Element (i,p) of the tile that starts at row r of the panel is at
+// a[r*tsa + i*rsa + p*csa] (tsa = rsa for A read in place; tsa = k and
+// rsa = 1, csa = 6 for A packed in 6-row panels); row p of B is the 16
+// contiguous floats at b[p*rsb]; row i of C is at c[i*ldc]. Only rows
+// that are stored are computed: a tile of mr rows reads rows 0..mr-1 of
+// its A and writes rows 0..mr-1 of its C; all 16 columns of B are read
+// and of C written.
+//
+// Registers: R14 and R15 address the A and C of the current tile, R12
+// holds its rows, R13 the flags; m+72(FP) counts the rows left.
+TEXT ·kernelPanel(SB), NOSPLIT, $0-96
+	MOVQ a+8(FP), R14
 	MOVQ rsa+16(FP), R8
 	SHLQ $2, R8
 	MOVQ csa+24(FP), R9
 	SHLQ $2, R9
-	MOVQ b+32(FP), SI
-	MOVQ rsb+40(FP), R10
+	MOVQ rsb+48(FP), R10
 	SHLQ $2, R10
-	MOVQ c+48(FP), DI
-	MOVQ ldc+56(FP), DX
+	MOVQ c+56(FP), R15
+	MOVQ ldc+64(FP), DX
 	SHLQ $2, DX
-	MOVQ mr+64(FP), R12
+	MOVQ flags+88(FP), R13
+	MOVQ m+72(FP), R11
+	TESTQ R11, R11
+	JLE  end
+
+tile:
+	// The rows of this tile: min(left, 6), or 4 when splitting 7 or 8.
+	MOVQ  m+72(FP), R11
+	MOVQ  R11, R12
+	CMPQ  R11, $6
+	JLE   rowsset
+	MOVQ  $6, R12
+	TESTQ $4, R13
+	JZ    rowsset
+	CMPQ  R11, $8
+	JG    rowsset
+	MOVQ  $4, R12
+
+rowsset:
+	SUBQ R12, R11
+	MOVQ R11, m+72(FP)
+	MOVQ R14, AX
 	LEAQ (AX)(R8*2), BX
 	ADDQ R8, BX
+	MOVQ b+40(FP), SI
+	MOVQ R15, DI
+	MOVQ k+0(FP), CX
 
 	// Warm the C tile while the products are computed.
 	MOVQ        DI, R11
@@ -165,22 +218,34 @@ zero:
 	SHRQ $2, R11
 	ANDQ $3, CX
 	CMPQ R12, $4
-	JG   rows6
+	JG   rows56
+	JE   rows4
 	CMPQ R12, $2
-	JG   rows4
+	JG   rows3
+	JE   rows2
+	KLOOP(STEP1, loop4r1, tailr1, loop1r1)
+
+rows2:
 	KLOOP(STEP2, loop4r2, tailr2, loop1r2)
+
+rows3:
+	KLOOP(STEP3, loop4r3, tailr3, loop1r3)
 
 rows4:
 	KLOOP(STEP4, loop4r4, tailr4, loop1r4)
 
-rows6:
+rows56:
+	CMPQ R12, $5
+	JE   rows5
 	KLOOP(STEP6, loop4r6, tailr6, loop1r6)
 
+rows5:
+	KLOOP(STEP5, loop4r5, tailr5, loop1r5)
+
 scale:
-	MOVQ flags+80(FP), R13
-	TESTQ $2, R13
-	JNZ  store
-	VBROADCASTSS alpha+72(FP), Y14
+	TESTQ        $2, R13
+	JNZ          store
+	VBROADCASTSS alpha+80(FP), Y14
 	VMULPS       Y14, Y0, Y0
 	VMULPS       Y14, Y1, Y1
 	VMULPS       Y14, Y2, Y2
@@ -196,56 +261,68 @@ scale:
 
 store:
 	TESTQ $1, R13
-	JNZ  store0
+	JNZ   store0
 
-	VBROADCASTSS beta+76(FP), Y15
+	VBROADCASTSS beta+84(FP), Y15
 	STOREB(Y0, Y1)
 	CMPQ R12, $1
-	JLE  done
+	JLE  next
 	ADDQ DX, DI
 	STOREB(Y2, Y3)
 	CMPQ R12, $2
-	JLE  done
+	JLE  next
 	ADDQ DX, DI
 	STOREB(Y4, Y5)
 	CMPQ R12, $3
-	JLE  done
+	JLE  next
 	ADDQ DX, DI
 	STOREB(Y6, Y7)
 	CMPQ R12, $4
-	JLE  done
+	JLE  next
 	ADDQ DX, DI
 	STOREB(Y8, Y9)
 	CMPQ R12, $5
-	JLE  done
+	JLE  next
 	ADDQ DX, DI
 	STOREB(Y10, Y11)
-	JMP  done
+	JMP  next
 
 store0:
 	STORE0(Y0, Y1)
 	CMPQ R12, $1
-	JLE  done
+	JLE  next
 	ADDQ DX, DI
 	STORE0(Y2, Y3)
 	CMPQ R12, $2
-	JLE  done
+	JLE  next
 	ADDQ DX, DI
 	STORE0(Y4, Y5)
 	CMPQ R12, $3
-	JLE  done
+	JLE  next
 	ADDQ DX, DI
 	STORE0(Y6, Y7)
 	CMPQ R12, $4
-	JLE  done
+	JLE  next
 	ADDQ DX, DI
 	STORE0(Y8, Y9)
 	CMPQ R12, $5
-	JLE  done
+	JLE  next
 	ADDQ DX, DI
 	STORE0(Y10, Y11)
 
-done:
+next:
+	// Advance A by R12 tile rows (tsa floats each) and C by R12 rows.
+	MOVQ  tsa+32(FP), R11
+	IMULQ R12, R11
+	LEAQ  (R14)(R11*4), R14
+	MOVQ  DX, R11
+	IMULQ R12, R11
+	ADDQ  R11, R15
+	MOVQ  m+72(FP), R11
+	TESTQ R11, R11
+	JG    tile
+
+end:
 	VZEROUPPER
 	RET
 
@@ -525,5 +602,204 @@ parloop:
 	JNZ  parloop
 
 pardone:
+	VZEROUPPER
+	RET
+
+// Steps of the thin kernels: R11 = k/4 unrolled iterations, CX = k%4
+// single steps; then jump to done.
+#define TLOOP(step, l4, t, l1, done) \
+	TESTQ R11, R11; \
+	JZ    t;        \
+l4:                 \
+	step;           \
+	step;           \
+	step;           \
+	step;           \
+	DECQ  R11;      \
+	JNZ   l4;       \
+t:                  \
+	TESTQ CX, CX;   \
+	JZ    done;     \
+l1:                 \
+	step;           \
+	DECQ  CX;       \
+	JNZ   l1;       \
+	JMP   done
+
+// One k step of a 1-row tile over 4 panels: Y0:Y1, Y2:Y3, Y4:Y5, Y6:Y7
+// accumulate panels 0..3 (at SI, SI+R12, SI+2*R12, SI+3*R12 = R13+R12).
+#define THIN1x4 \
+	VBROADCASTSS (AX), Y14;           \
+	VMOVUPS      (SI), Y8;            \
+	VMOVUPS      32(SI), Y9;          \
+	VMOVUPS      (SI)(R12*1), Y10;    \
+	VMOVUPS      32(SI)(R12*1), Y11;  \
+	VFMADD231PS  Y8, Y14, Y0;         \
+	VFMADD231PS  Y9, Y14, Y1;         \
+	VFMADD231PS  Y10, Y14, Y2;        \
+	VFMADD231PS  Y11, Y14, Y3;        \
+	VMOVUPS      (R13), Y8;           \
+	VMOVUPS      32(R13), Y9;         \
+	VMOVUPS      (R13)(R12*1), Y10;   \
+	VMOVUPS      32(R13)(R12*1), Y11; \
+	VFMADD231PS  Y8, Y14, Y4;         \
+	VFMADD231PS  Y9, Y14, Y5;         \
+	VFMADD231PS  Y10, Y14, Y6;        \
+	VFMADD231PS  Y11, Y14, Y7;        \
+	ADDQ         R9, AX;              \
+	ADDQ         R10, SI;             \
+	ADDQ         R10, R13
+
+// One k step of a 1-row tile over 2 panels: Y0:Y1, Y2:Y3.
+#define THIN1x2 \
+	VBROADCASTSS (AX), Y14;           \
+	VMOVUPS      (SI), Y8;            \
+	VMOVUPS      32(SI), Y9;          \
+	VMOVUPS      (SI)(R12*1), Y10;    \
+	VMOVUPS      32(SI)(R12*1), Y11;  \
+	VFMADD231PS  Y8, Y14, Y0;         \
+	VFMADD231PS  Y9, Y14, Y1;         \
+	VFMADD231PS  Y10, Y14, Y2;        \
+	VFMADD231PS  Y11, Y14, Y3;        \
+	ADDQ         R9, AX;              \
+	ADDQ         R10, SI
+
+// One k step of a 2-row tile over 2 panels: row 0 in Y0:Y1, Y2:Y3, row 1
+// in Y4:Y5, Y6:Y7.
+#define THIN2x2 \
+	VBROADCASTSS (AX), Y14;           \
+	VBROADCASTSS (AX)(R8*1), Y15;     \
+	VMOVUPS      (SI), Y8;            \
+	VMOVUPS      32(SI), Y9;          \
+	VMOVUPS      (SI)(R12*1), Y10;    \
+	VMOVUPS      32(SI)(R12*1), Y11;  \
+	VFMADD231PS  Y8, Y14, Y0;         \
+	VFMADD231PS  Y9, Y14, Y1;         \
+	VFMADD231PS  Y10, Y14, Y2;        \
+	VFMADD231PS  Y11, Y14, Y3;        \
+	VFMADD231PS  Y8, Y15, Y4;         \
+	VFMADD231PS  Y9, Y15, Y5;         \
+	VFMADD231PS  Y10, Y15, Y6;        \
+	VFMADD231PS  Y11, Y15, Y7;        \
+	ADDQ         R9, AX;              \
+	ADDQ         R10, SI
+
+// Store 32 floats r0:r1:r2:r3 at (DI) as r + beta*C (beta in Y15), or
+// overwriting C.
+#define STOREB32(r0, r1, r2, r3) \
+	STOREB(r0, r1);        \
+	ADDQ $64, DI;          \
+	STOREB(r2, r3);        \
+	SUBQ $64, DI
+
+#define STORE032(r0, r1, r2, r3) \
+	STORE0(r0, r1);        \
+	ADDQ $64, DI;          \
+	STORE0(r2, r3);        \
+	SUBQ $64, DI
+
+// func kernelThin(k int, a *float32, rsa, csa int, b *float32, rsb, psb int, c *float32, ldc int, rows, panels int, alpha, beta float32, flags int)
+//
+// Computes the tile of 1 or 2 rows (rows) and 16*panels contiguous
+// columns of C = alpha * A B + beta*C, for panels = 2 or 4 with rows = 1
+// and panels = 2 with rows = 2: each element exactly as kernelPanel computes it
+// (the same FMAs in the same order), with enough accumulators (8 YMM) to
+// cover the FMA latency, which a 16-column tile of 1 or 2 rows cannot.
+// Flags as for kernelPanel (flagSplit ignored). Element (i,p) of A is at
+// a[i*rsa + p*csa]; panel j of B starts at b[j*psb], its row p being the
+// 16 contiguous floats at b[j*psb + p*rsb]; row i of C is at c[i*ldc].
+TEXT ·kernelThin(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ rsa+16(FP), R8
+	SHLQ $2, R8
+	MOVQ csa+24(FP), R9
+	SHLQ $2, R9
+	MOVQ b+32(FP), SI
+	MOVQ rsb+40(FP), R10
+	SHLQ $2, R10
+	MOVQ psb+48(FP), R12
+	SHLQ $2, R12
+	LEAQ (SI)(R12*2), R13
+	MOVQ c+56(FP), DI
+	MOVQ ldc+64(FP), DX
+	SHLQ $2, DX
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+	MOVQ CX, R11
+	SHRQ $2, R11
+	ANDQ $3, CX
+	MOVQ rows+72(FP), BX
+	CMPQ BX, $2
+	JE   thin2x2
+	MOVQ panels+80(FP), BX
+	CMPQ BX, $4
+	JE   thin1x4
+	TLOOP(THIN1x2, t12l4, t12t, t12l1, thinscale)
+
+thin1x4:
+	TLOOP(THIN1x4, t14l4, t14t, t14l1, thinscale)
+
+thin2x2:
+	TLOOP(THIN2x2, t22l4, t22t, t22l1, thinscale)
+
+thinscale:
+	MOVQ         flags+96(FP), R13
+	TESTQ        $2, R13
+	JNZ          thinstore
+	VBROADCASTSS alpha+88(FP), Y14
+	VMULPS       Y14, Y0, Y0
+	VMULPS       Y14, Y1, Y1
+	VMULPS       Y14, Y2, Y2
+	VMULPS       Y14, Y3, Y3
+	VMULPS       Y14, Y4, Y4
+	VMULPS       Y14, Y5, Y5
+	VMULPS       Y14, Y6, Y6
+	VMULPS       Y14, Y7, Y7
+
+thinstore:
+	MOVQ  rows+72(FP), BX
+	MOVQ  panels+80(FP), CX
+	TESTQ $1, R13
+	JNZ   thinstore0
+
+	VBROADCASTSS beta+92(FP), Y15
+	STOREB32(Y0, Y1, Y2, Y3)
+	CMPQ BX, $2
+	JE   thinb2
+	CMPQ CX, $4
+	JNE  thinend
+	ADDQ $128, DI
+	STOREB32(Y4, Y5, Y6, Y7)
+	JMP  thinend
+
+thinb2:
+	ADDQ DX, DI
+	STOREB32(Y4, Y5, Y6, Y7)
+	JMP  thinend
+
+thinstore0:
+	STORE032(Y0, Y1, Y2, Y3)
+	CMPQ BX, $2
+	JE   thin02
+	CMPQ CX, $4
+	JNE  thinend
+	ADDQ $128, DI
+	STORE032(Y4, Y5, Y6, Y7)
+	JMP  thinend
+
+thin02:
+	ADDQ DX, DI
+	STORE032(Y4, Y5, Y6, Y7)
+
+thinend:
 	VZEROUPPER
 	RET

@@ -81,3 +81,12 @@ func kernelBlock3x4(k int, a, b []float32, out *[3 * nr]float32, j int) {
 	r1[0], r1[1], r1[2], r1[3] = c10, c11, c12, c13
 	r2[0], r2[1], r2[2], r2[3] = c20, c21, c22, c23
 }
+
+// genericPanel is the panelFunc of the generic backend: one genericKernel
+// call per tile.
+func genericPanel(k int, a []float32, rsa, csa, tsa int, b []float32, rsb int, c []float32, ldc, m int, alpha, beta float32, betaZero, split bool) {
+	for r, h := 0, 0; r < m; r += h {
+		h = tileRows(m-r, split)
+		genericKernel(k, a[r*tsa:], rsa, csa, b, rsb, c[r*ldc:], ldc, h, alpha, beta, betaZero)
+	}
+}

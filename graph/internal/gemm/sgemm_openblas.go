@@ -41,3 +41,33 @@ func sgemmOpenBLAS(transA, transB bool, m, n, k int, alpha float32, a []float32,
 // setOpenBLASThreads sets the number of OpenBLAS threads (benchmarks use 1
 // for single-threaded comparisons).
 func setOpenBLASThreads(n int) { cblas.SetThreads(n) }
+
+// PackB prepares the k×n matrix op(B) (B itself, or Bᵀ when transB is
+// set; ldb is the row stride of B as stored) for SgemmPackedB. This build
+// copies B as stored, without padding, for cblas_sgemm (OpenBLAS packs
+// its operands itself). It copies into into and returns it, reusing its
+// memory when large enough; with a nil into it returns a new PackedB.
+//
+// PackB panics on a negative dimension, a row stride smaller than the row
+// length (or than 1), or a slice too short for B.
+func PackB(transB bool, k, n int, b []float32, ldb int, into *PackedB) *PackedB {
+	checkPackB(transB, k, n, b, ldb)
+	pb := packInto(k, n, into)
+	br, bc := opBDims(transB, k, n)
+	pb.transB, pb.ldb = transB, max(1, bc)
+	pb.data = aligned(&pb.raw, br*bc)
+	for i := 0; i < br && bc > 0; i++ {
+		copy(pb.data[i*bc:(i+1)*bc], b[i*ldb:])
+	}
+	return pb
+}
+
+// SgemmPackedB computes C = alpha*op(A)*op(B) + beta*C like Sgemm, with
+// op(B) the k×n matrix prepared by PackB (k = pb.K(), n = pb.N()); this
+// build calls cblas_sgemm on the copy, so the result is bit-identical to
+// that of Sgemm with the same arguments. It panics on a nil pb and on the
+// invalid arguments Sgemm panics on.
+func SgemmPackedB(transA bool, m int, alpha float32, a []float32, lda int, pb *PackedB, beta float32, c []float32, ldc int) {
+	checkSgemmPackedB(transA, m, a, lda, pb, c, ldc)
+	sgemmOpenBLAS(transA, pb.transB, m, pb.n, pb.k, alpha, a, lda, pb.data, pb.ldb, beta, c, ldc)
+}

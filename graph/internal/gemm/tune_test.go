@@ -116,7 +116,7 @@ func tuneVariants() []impl {
 		v = append(v, impl{spec, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 			q := pl
 			q.packB = q.packB || transB
-			sgemm(native, q, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			sgemm(native, q, transA, transB, m, n, k, alpha, a, lda, b, ldb, nil, beta, c, ldc)
 		}})
 	}
 	return v
