@@ -324,31 +324,40 @@ func TestSgemmPanics(t *testing.T) {
 // TestSgemmConcurrent runs several goroutines at once on their own C (and
 // shared A and B), as gornn's per-core workers do; run it with -race.
 func TestSgemmConcurrent(t *testing.T) {
-	const workers = 6
-	var wg sync.WaitGroup
-	errs := make(chan string, workers)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			rng := rand.New(rand.NewSource(int64(100 + w)))
-			for i := 0; i < 12; i++ {
-				tc := gemmCase{
-					transA: (w+i)&1 != 0, transB: (w+i)&2 != 0,
-					m: 1 + rng.Intn(150), n: 1 + rng.Intn(150), k: 1 + rng.Intn(300),
-					alpha: 1, beta: testBetas[i%3], padC: i % 4,
-				}
-				if msgs := tc.check(rng, []impl{{"Sgemm", Sgemm}}); len(msgs) > 0 {
-					errs <- fmt.Sprintf("worker %d: %v", w, msgs)
-					return
-				}
+	inParallel(t, 6, func(w int) string {
+		rng := rand.New(rand.NewSource(int64(100 + w)))
+		for i := 0; i < 12; i++ {
+			tc := gemmCase{
+				transA: (w+i)&1 != 0, transB: (w+i)&2 != 0,
+				m: 1 + rng.Intn(150), n: 1 + rng.Intn(150), k: 1 + rng.Intn(300),
+				alpha: 1, beta: testBetas[i%3], padC: i % 4,
 			}
-		}(w)
+			if msgs := tc.check(rng, []impl{{"Sgemm", Sgemm}}); len(msgs) > 0 {
+				return fmt.Sprint(msgs)
+			}
+		}
+		return ""
+	})
+}
+
+// inParallel runs work(0), ..., work(workers-1) in their own goroutines and
+// reports each non-empty message it returns as an error of that worker.
+func inParallel(t *testing.T, workers int, work func(w int) string) {
+	t.Helper()
+	msgs := make([]string, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			msgs[w] = work(w)
+		}()
 	}
 	wg.Wait()
-	close(errs)
-	for msg := range errs {
-		t.Error(msg)
+	for w, msg := range msgs {
+		if msg != "" {
+			t.Errorf("worker %d: %s", w, msg)
+		}
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	"sync"
 	"testing"
 )
 
@@ -242,34 +241,23 @@ func TestSgemmPackedBConcurrent(t *testing.T) {
 	rng := rand.New(rand.NewSource(10))
 	b := randMatrix(rng, n, k, k)
 	pb := PackB(true, k, n, b, k, nil)
-	var wg sync.WaitGroup
-	errs := make(chan string, workers)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			rng := rand.New(rand.NewSource(int64(200 + w)))
-			for i := 0; i < 10; i++ {
-				m := 1 + rng.Intn(64)
-				a := randMatrix(rng, m, k, k)
-				want := make([]float32, m*n)
-				got := make([]float32, m*n)
-				Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, want, n)
-				SgemmPackedB(false, m, 1, a, k, pb, 0, got, n)
-				for j := range got {
-					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
-						errs <- fmt.Sprintf("worker %d: m=%d: C[%d] = %v, want %v", w, m, j, got[j], want[j])
-						return
-					}
+	inParallel(t, workers, func(w int) string {
+		rng := rand.New(rand.NewSource(int64(200 + w)))
+		for i := 0; i < 10; i++ {
+			m := 1 + rng.Intn(64)
+			a := randMatrix(rng, m, k, k)
+			want := make([]float32, m*n)
+			got := make([]float32, m*n)
+			Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, want, n)
+			SgemmPackedB(false, m, 1, a, k, pb, 0, got, n)
+			for j := range got {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+					return fmt.Sprintf("m=%d: C[%d] = %v, want %v", m, j, got[j], want[j])
 				}
 			}
-		}(w)
-	}
-	wg.Wait()
-	close(errs)
-	for msg := range errs {
-		t.Error(msg)
-	}
+		}
+		return ""
+	})
 }
 
 // TestSgemmPackedBAllocs checks that repacking into a PackedB and the
