@@ -81,8 +81,8 @@
 //
 // # Backends
 //
-// avx2 (amd64, chosen at run time when CPUID reports AVX2 and FMA and the
-// OS saves YMM state): the micro-kernel, in Go assembly
+// avx2 (amd64, chosen at run time when golang.org/x/sys/cpu reports AVX2
+// and FMA, which includes the OS saving YMM state): the micro-kernel, in Go assembly
 // (kernel_amd64.s), holds a 6×16 tile of C in twelve YMM accumulators;
 // each k step loads two vectors of B, broadcasts six values of A and
 // issues twelve VFMADD231PS, which keeps both FMA pipes of a Zen 3 or

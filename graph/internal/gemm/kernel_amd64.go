@@ -2,17 +2,11 @@
 
 package gemm
 
-import "unsafe"
+import (
+	"unsafe"
 
-// cpuid executes the CPUID instruction with the given leaf and sub-leaf.
-//
-//go:noescape
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-
-// xgetbv reads extended control register 0 (XCR0).
-//
-//go:noescape
-func xgetbv() (eax, edx uint32)
+	"golang.org/x/sys/cpu"
+)
 
 // kernelPanel is the AVX2+FMA micro-kernel, looping over the row tiles of
 // one 16-column panel of C, see kernel_amd64.s.
@@ -49,27 +43,8 @@ func kernelFlags(alpha float32, betaZero, split bool) int {
 }
 
 // hasAVX2FMA reports whether the CPU and the operating system support
-// AVX2 and FMA3 (the YMM state must be enabled in XCR0).
-func hasAVX2FMA() bool {
-	maxLeaf, _, _, _ := cpuid(0, 0)
-	if maxLeaf < 7 {
-		return false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const (
-		fma     = 1 << 12
-		osxsave = 1 << 27
-		avx     = 1 << 28
-	)
-	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
-		return false
-	}
-	if xcr0, _ := xgetbv(); xcr0&6 != 6 { // XMM and YMM state
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	return ebx7&(1<<5) != 0 // AVX2
-}
+// AVX2 and FMA3.
+func hasAVX2FMA() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
 
 // asmKernel adapts kernelPanel to the kernelFunc signature: one tile of
 // rows rows. The driver guarantees that every element the kernel reads or
