@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 )
 
@@ -32,13 +31,7 @@ func (s benchShape) ldb() int {
 }
 
 func shape(m, n, k int, tA, tB bool) benchShape {
-	t := func(b bool) string {
-		if b {
-			return "T"
-		}
-		return "N"
-	}
-	return benchShape{fmt.Sprintf("%dx%dx%d_%s%s", m, n, k, t(tA), t(tB)), m, n, k, tA, tB}
+	return benchShape{fmt.Sprintf("%dx%dx%d_%s%s", m, n, k, opName(tA), opName(tB)), m, n, k, tA, tB}
 }
 
 // benchShapes: forward input projections X·W_ihᵀ, recurrent steps h·W_hhᵀ,
@@ -91,13 +84,7 @@ func shapeOperands(s benchShape) (a, b, c []float32) {
 }
 
 func gonumSgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	tr := func(t bool) blas.Transpose {
-		if t {
-			return blas.Trans
-		}
-		return blas.NoTrans
-	}
-	gonum.Implementation{}.Sgemm(tr(transA), tr(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gonum.Implementation{}.Sgemm(blasTrans(transA), blasTrans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // BenchmarkSgemm compares, per gornn shape, this package's native kernel

@@ -32,9 +32,9 @@ const (
 //
 // Element (i, p) of op(A) is a[i*rsa+p*csa]; row p of op(B) is the nr
 // contiguous floats at b[p*rsb:]; row i of C starts at c[i*ldc]. All mr
-// rows of A (only the first rows when backend.kernelRowsExact(rows)) and
-// nr columns of B must be in bounds; only rows rows of C (nr columns
-// each) are touched.
+// rows of A (only the first rows when backend.exactRows) and nr columns
+// of B must be in bounds; only rows rows of C (nr columns each) are
+// touched.
 //
 // Each element of the tile is accumulated over p = 0..k-1 in order from
 // zero, then scaled by alpha, then merged with beta*C: the result does not
@@ -101,12 +101,6 @@ type backend struct {
 	exactRows bool
 	// packAlways: the kernel is fast only on packed operands.
 	packAlways bool
-}
-
-// kernelRowsExact reports whether the kernel, asked for rows < mr rows,
-// reads no row of A beyond them (for now, whatever rows is).
-func (be *backend) kernelRowsExact(rows int) bool {
-	return be.exactRows
 }
 
 // tileRows returns the height of the next row tile when rem rows of a
@@ -285,7 +279,7 @@ func sgemm(be *backend, pl plan, transA, transB bool, m, n, k int, alpha float32
 	// product that needs none (say, full tiles on a pre-packed B) does not
 	// take one.
 	var ws *workspace
-	if pl.packA || (pl.packB && pb == nil) || pl.transC || n%nr != 0 || (!pl.packA && m%mr != 0 && !be.kernelRowsExact(m%mr)) {
+	if pl.packA || (pl.packB && pb == nil) || pl.transC || n%nr != 0 || (!pl.packA && m%mr != 0 && !be.exactRows) {
 		ws = wsPool.Get().(*workspace)
 	}
 	var abuf, bbuf []float32
@@ -320,9 +314,23 @@ func sgemm(be *backend, pl plan, transA, transB bool, m, n, k int, alpha float32
 			}
 			for ic := 0; ic < m; ic += mcb {
 				mc := min(mcb, m-ic)
-				if pl.packA {
+				// Element (i, p) of op(A)[ic:ic+mc, pc:pc+kc] is
+				// ablk[i*rsa+p*csa]; the tile of row r starts at ablk[r*tsa:].
+				var ablk []float32
+				var rsa, csa, tsa int
+				switch {
+				case pl.packA:
 					packA(be, abuf, a, lda, transA, ic, mc, pc, kc)
-				} else if mc%mr != 0 && !be.kernelRowsExact(mc%mr) {
+					ablk, rsa, csa, tsa = abuf, 1, mr, kc
+				case transA:
+					ablk, rsa, csa, tsa = a[pc*lda+ic:], 1, lda, 1
+				default:
+					ablk, rsa, csa, tsa = a[ic*lda+pc:], lda, 1, lda
+				}
+				// A last tile of fewer than mr rows that the kernel cannot
+				// read in place is computed on a zero-padded copy.
+				edgeA := !pl.packA && mc%mr != 0 && !be.exactRows
+				if edgeA {
 					i0 := ic + mc - mc%mr
 					packAPanel(ws.ea[:kc*mr], a, lda, transA, i0, m-i0, pc, kc)
 				}
@@ -340,45 +348,20 @@ func sgemm(be *backend, pl plan, transA, transB bool, m, n, k int, alpha float32
 					}
 					if tp := thinPanels(mc, (nc-jr)/nr); tp > 0 && be.thin != nil && !pl.transC {
 						// One or two rows: several panels at once.
-						as, rsa, csa := a[ic*lda+pc:], lda, 1
-						switch {
-						case pl.packA:
-							as, rsa, csa = abuf, 1, mr
-						case transA:
-							as, rsa, csa = a[pc*lda+ic:], 1, lda
-						}
-						be.thin(kc, as, rsa, csa, bs, rsb, psb, c[ic*ldc+jc+jr:], ldc, mc, tp, alpha, bet, bz)
+						be.thin(kc, ablk, rsa, csa, bs, rsb, psb, c[ic*ldc+jc+jr:], ldc, mc, tp, alpha, bet, bz)
 						jr += (tp - 1) * nr
 						continue
 					}
-					if nrr == nr && !pl.transC && (pl.packA || be.kernelRowsExact(mc%mr)) {
+					if nrr == nr && !pl.transC && !edgeA {
 						// A whole panel: one call for its column of tiles.
-						var as []float32
-						var rsa, csa, tsa int
-						switch {
-						case pl.packA:
-							as, rsa, csa, tsa = abuf, 1, mr, kc
-						case transA:
-							as, rsa, csa, tsa = a[pc*lda+ic:], 1, lda, 1
-						default:
-							as, rsa, csa, tsa = a[ic*lda+pc:], lda, 1, lda
-						}
-						be.panel(kc, as, rsa, csa, tsa, bs, rsb, c[ic*ldc+jc+jr:], ldc, mc, alpha, bet, bz, split)
+						be.panel(kc, ablk, rsa, csa, tsa, bs, rsb, c[ic*ldc+jc+jr:], ldc, mc, alpha, bet, bz, split)
 						continue
 					}
 					for ir, mrr := 0, 0; ir < mc; ir += mrr {
 						mrr = tileRows(mc-ir, split)
-						var as []float32
-						rsa, csa := 1, mr
-						switch {
-						case pl.packA:
-							as = abuf[(ir/mr)*kc*mr:]
-						case mrr < mr && !be.kernelRowsExact(mrr):
-							as = ws.ea[:]
-						case transA:
-							as, rsa, csa = a[pc*lda+ic+ir:], 1, lda
-						default:
-							as, rsa, csa = a[(ic+ir)*lda+pc:], lda, 1
+						as, rsa, csa := ablk[ir*tsa:], rsa, csa // this tile's A
+						if edgeA && mrr < mr {
+							as, rsa, csa = ws.ea[:], 1, mr
 						}
 						if pl.transC {
 							// Store the tile transposed: C[j][i] = tile[i][j].

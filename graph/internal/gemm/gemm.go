@@ -27,17 +27,20 @@ func checkSgemm(transA, transB bool, m, n, k int, a []float32, lda int, b []floa
 	if m < 0 || n < 0 || k < 0 {
 		panic("gemm: negative dimension")
 	}
-	ar, ac := m, k // rows and columns of A as stored
-	if transA {
-		ar, ac = k, m
-	}
-	br, bc := k, n
-	if transB {
-		br, bc = n, k
-	}
+	ar, ac := storedDims(transA, m, k)
+	br, bc := storedDims(transB, k, n)
 	checkMatrix("A", ar, ac, len(a), lda)
 	checkMatrix("B", br, bc, len(b), ldb)
 	checkMatrix("C", m, n, len(c), ldc)
+}
+
+// storedDims returns the dimensions of X as stored for a rows×cols op(X):
+// cols×rows when op(X) = Xᵀ.
+func storedDims(trans bool, rows, cols int) (storedRows, storedCols int) {
+	if trans {
+		return cols, rows
+	}
+	return rows, cols
 }
 
 func checkMatrix(name string, rows, cols, length, ld int) {

@@ -63,48 +63,50 @@ type gemmCase struct {
 }
 
 func (tc gemmCase) String() string {
-	t := func(b bool) string {
-		if b {
-			return "T"
-		}
-		return "N"
-	}
 	return fmt.Sprintf("%s%s/m=%d,n=%d,k=%d/alpha=%g,beta=%g/pad=%d,%d,%d",
-		t(tc.transA), t(tc.transB), tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.padA, tc.padB, tc.padC)
+		opName(tc.transA), opName(tc.transB), tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.padA, tc.padB, tc.padC)
+}
+
+// opName names op(X): "T" for Xᵀ, "N" for X.
+func opName(trans bool) string {
+	if trans {
+		return "T"
+	}
+	return "N"
 }
 
 // sentinel marks C elements outside the m×n result, which must survive.
 const sentinel = float32(-12345.5)
 
+// operands draws the case's A and B from rng (see randMatrix) and
+// returns them with a C holding random values in the m×n result (NaNs
+// when beta is zero, as C must not be read then) and sentinel in the
+// padding of its rows.
+func (tc gemmCase) operands(rng *rand.Rand) (a, b, c []float32, lda, ldb, ldc int) {
+	ar, ac := storedDims(tc.transA, tc.m, tc.k)
+	br, bc := storedDims(tc.transB, tc.k, tc.n)
+	lda, ldb, ldc = max(1, ac+tc.padA), max(1, bc+tc.padB), max(1, tc.n+tc.padC)
+	a = randMatrix(rng, ar, ac, lda)
+	b = randMatrix(rng, br, bc, ldb)
+	c = make([]float32, max(0, (tc.m-1)*ldc+tc.n+tc.padC))
+	for i := range c {
+		switch {
+		case i%ldc >= tc.n:
+			c[i] = sentinel
+		case tc.beta == 0:
+			c[i] = float32(math.NaN())
+		default:
+			c[i] = 2*rng.Float32() - 1
+		}
+	}
+	return a, b, c, lda, ldb, ldc
+}
+
 // check runs the case with every implementation on the same random data
 // (drawn from rng) and returns one message per mismatch against a float64
 // reference.
 func (tc gemmCase) check(rng *rand.Rand, list []impl) []string {
-	ar, ac := tc.m, tc.k
-	if tc.transA {
-		ar, ac = tc.k, tc.m
-	}
-	br, bc := tc.k, tc.n
-	if tc.transB {
-		br, bc = tc.n, tc.k
-	}
-	lda, ldb, ldc := max(1, ac+tc.padA), max(1, bc+tc.padB), max(1, tc.n+tc.padC)
-	a := randMatrix(rng, ar, ac, lda)
-	b := randMatrix(rng, br, bc, ldb)
-	c0 := make([]float32, max(0, (tc.m-1)*ldc+tc.n+tc.padC))
-	for i := range c0 {
-		c0[i] = sentinel
-	}
-	for i := 0; i < tc.m; i++ {
-		for j := 0; j < tc.n; j++ {
-			if tc.beta == 0 {
-				c0[i*ldc+j] = float32(math.NaN())
-			} else {
-				c0[i*ldc+j] = 2*rng.Float32() - 1
-			}
-		}
-	}
-
+	a, b, c0, lda, ldb, ldc := tc.operands(rng)
 	want := make([]float64, tc.m*tc.n)
 	for i := 0; i < tc.m; i++ {
 		for j := 0; j < tc.n; j++ {
@@ -297,19 +299,16 @@ func TestSgemmDegenerate(t *testing.T) {
 	}
 }
 
-func TestSgemmPanics(t *testing.T) {
-	a := make([]float32, 12)
-	for _, tt := range []struct {
-		name string
-		f    func()
-	}{
-		{"negative m", func() { Sgemm(false, false, -1, 2, 2, 1, a, 2, a, 2, 0, a, 2) }},
-		{"small lda", func() { Sgemm(false, false, 2, 2, 3, 1, a, 2, a, 2, 0, a, 2) }},
-		{"small ldb transposed", func() { Sgemm(false, true, 2, 2, 3, 1, a, 3, a, 2, 0, a, 2) }},
-		{"zero ldc", func() { Sgemm(false, false, 0, 0, 0, 1, a, 1, a, 1, 0, a, 0) }},
-		{"short a", func() { Sgemm(false, false, 4, 2, 4, 1, a, 4, a, 2, 0, a, 2) }},
-		{"short c", func() { Sgemm(false, false, 2, 8, 2, 1, a, 2, a[:0], 8, 0, a, 8) }},
-	} {
+// panicCase is a call that must panic.
+type panicCase struct {
+	name string
+	f    func()
+}
+
+// checkPanics reports each call of cases that does not panic.
+func checkPanics(t *testing.T, cases []panicCase) {
+	t.Helper()
+	for _, tt := range cases {
 		func() {
 			defer func() {
 				if recover() == nil {
@@ -319,6 +318,18 @@ func TestSgemmPanics(t *testing.T) {
 			tt.f()
 		}()
 	}
+}
+
+func TestSgemmPanics(t *testing.T) {
+	a := make([]float32, 12)
+	checkPanics(t, []panicCase{
+		{"negative m", func() { Sgemm(false, false, -1, 2, 2, 1, a, 2, a, 2, 0, a, 2) }},
+		{"small lda", func() { Sgemm(false, false, 2, 2, 3, 1, a, 2, a, 2, 0, a, 2) }},
+		{"small ldb transposed", func() { Sgemm(false, true, 2, 2, 3, 1, a, 3, a, 2, 0, a, 2) }},
+		{"zero ldc", func() { Sgemm(false, false, 0, 0, 0, 1, a, 1, a, 1, 0, a, 0) }},
+		{"short a", func() { Sgemm(false, false, 4, 2, 4, 1, a, 4, a, 2, 0, a, 2) }},
+		{"short c", func() { Sgemm(false, false, 2, 8, 2, 1, a, 2, a[:0], 8, 0, a, 8) }},
+	})
 }
 
 // TestSgemmConcurrent runs several goroutines at once on their own C (and

@@ -86,12 +86,7 @@ func packBTransAVX(dst, b []float32, ldb, kc int) {
 		packBTrans16(unsafe.SliceData(dst), unsafe.SliceData(b), ldb, k8/8)
 	}
 	if k8 < kc {
-		for j := 0; j < nr; j++ {
-			row := b[j*ldb : j*ldb+kc]
-			for p := k8; p < kc; p++ {
-				dst[p*nr+j] = row[p]
-			}
-		}
+		packBTransGo(dst[k8*nr:], b[k8:], ldb, kc-k8)
 	}
 }
 
@@ -129,9 +124,8 @@ func packARowsAVX(dst, a []float32, lda, kc int) {
 	if k8 > 0 {
 		packARows6(unsafe.SliceData(dst), unsafe.SliceData(a), lda, k8/8)
 	}
-	for p := k8; p < kc; p++ {
-		d := (*[mr]float32)(dst[p*mr:])
-		d[0], d[1], d[2], d[3], d[4], d[5] = a[p], a[lda+p], a[2*lda+p], a[3*lda+p], a[4*lda+p], a[5*lda+p]
+	if k8 < kc {
+		packARowsGo(dst[k8*mr:], a[k8:], lda, kc-k8)
 	}
 }
 

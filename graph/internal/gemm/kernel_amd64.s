@@ -21,54 +21,23 @@
 	ADDQ R9, BX; \
 	ADDQ R10, SI
 
-#define STEP6 \
-	LOADB;                            \
-	FMAROW((AX), Y0, Y1, Y14);        \
-	FMAROW((AX)(R8*1), Y2, Y3, Y15);  \
-	FMAROW((AX)(R8*2), Y4, Y5, Y14);  \
-	FMAROW((BX), Y6, Y7, Y15);        \
-	FMAROW((BX)(R8*1), Y8, Y9, Y14);  \
-	FMAROW((BX)(R8*2), Y10, Y11, Y15); \
+// The FMAs of rows 0..n-1 of the tile for one k step.
+#define ROWS1 FMAROW((AX), Y0, Y1, Y14)
+#define ROWS2 ROWS1; FMAROW((AX)(R8*1), Y2, Y3, Y15)
+#define ROWS3 ROWS2; FMAROW((AX)(R8*2), Y4, Y5, Y14)
+#define ROWS4 ROWS3; FMAROW((BX), Y6, Y7, Y15)
+#define ROWS5 ROWS4; FMAROW((BX)(R8*1), Y8, Y9, Y14)
+#define ROWS6 ROWS5; FMAROW((BX)(R8*2), Y10, Y11, Y15)
+
+// One k step of a tile of the given ROWSn rows.
+#define STEP(rows) \
+	LOADB; \
+	rows;  \
 	ADVANCE
 
-#define STEP4 \
-	LOADB;                            \
-	FMAROW((AX), Y0, Y1, Y14);        \
-	FMAROW((AX)(R8*1), Y2, Y3, Y15);  \
-	FMAROW((AX)(R8*2), Y4, Y5, Y14);  \
-	FMAROW((BX), Y6, Y7, Y15);        \
-	ADVANCE
-
-#define STEP2 \
-	LOADB;                            \
-	FMAROW((AX), Y0, Y1, Y14);        \
-	FMAROW((AX)(R8*1), Y2, Y3, Y15);  \
-	ADVANCE
-
-#define STEP1 \
-	LOADB;                            \
-	FMAROW((AX), Y0, Y1, Y14);        \
-	ADVANCE
-
-#define STEP3 \
-	LOADB;                            \
-	FMAROW((AX), Y0, Y1, Y14);        \
-	FMAROW((AX)(R8*1), Y2, Y3, Y15);  \
-	FMAROW((AX)(R8*2), Y4, Y5, Y14);  \
-	ADVANCE
-
-#define STEP5 \
-	LOADB;                            \
-	FMAROW((AX), Y0, Y1, Y14);        \
-	FMAROW((AX)(R8*1), Y2, Y3, Y15);  \
-	FMAROW((AX)(R8*2), Y4, Y5, Y14);  \
-	FMAROW((BX), Y6, Y7, Y15);        \
-	FMAROW((BX)(R8*1), Y8, Y9, Y14);  \
-	ADVANCE
-
-// The k loop for one row variant: R11 = k/4 unrolled iterations, CX = k%4
-// single steps; then jump to scale.
-#define KLOOP(step, l4, t, l1) \
+// The k loop of kernelPanel and kernelThin, for one variant of the k step:
+// R11 = k/4 unrolled iterations, CX = k%4 single steps; then jump to done.
+#define KLOOP(step, l4, t, l1, done) \
 	TESTQ R11, R11; \
 	JZ    t;        \
 l4:                 \
@@ -80,12 +49,12 @@ l4:                 \
 	JNZ   l4;       \
 t:                  \
 	TESTQ CX, CX;   \
-	JZ    scale;    \
+	JZ    done;     \
 l1:                 \
 	step;           \
 	DECQ  CX;       \
 	JNZ   l1;       \
-	JMP   scale
+	JMP   done
 
 // Store one 16-wide row r0:r1 of the tile to (DI), overwriting C.
 #define STORE0(r0, r1) \
@@ -98,6 +67,31 @@ l1:                 \
 	VFMADD231PS 32(DI), Y15, r1; \
 	VMOVUPS     r0, (DI);        \
 	VMOVUPS     r1, 32(DI)
+
+// Store rows 0..R12-1 of the tile at DI, DI+DX, ... with store(r0, r1);
+// a tile of fewer than 6 rows jumps to next after its last row.
+#define STOREROWS(store) \
+	store(Y0, Y1);   \
+	CMPQ R12, $1;    \
+	JLE  next;       \
+	ADDQ DX, DI;     \
+	store(Y2, Y3);   \
+	CMPQ R12, $2;    \
+	JLE  next;       \
+	ADDQ DX, DI;     \
+	store(Y4, Y5);   \
+	CMPQ R12, $3;    \
+	JLE  next;       \
+	ADDQ DX, DI;     \
+	store(Y6, Y7);   \
+	CMPQ R12, $4;    \
+	JLE  next;       \
+	ADDQ DX, DI;     \
+	store(Y8, Y9);   \
+	CMPQ R12, $5;    \
+	JLE  next;       \
+	ADDQ DX, DI;     \
+	store(Y10, Y11)
 
 // func kernelPanel(k int, a *float32, rsa, csa, tsa int, b *float32, rsb int, c *float32, ldc int, m int, alpha, beta float32, flags int)
 //
@@ -204,24 +198,24 @@ zero:
 	CMPQ R12, $2
 	JG   rows3
 	JE   rows2
-	KLOOP(STEP1, loop4r1, tailr1, loop1r1)
+	KLOOP(STEP(ROWS1), loop4r1, tailr1, loop1r1, scale)
 
 rows2:
-	KLOOP(STEP2, loop4r2, tailr2, loop1r2)
+	KLOOP(STEP(ROWS2), loop4r2, tailr2, loop1r2, scale)
 
 rows3:
-	KLOOP(STEP3, loop4r3, tailr3, loop1r3)
+	KLOOP(STEP(ROWS3), loop4r3, tailr3, loop1r3, scale)
 
 rows4:
-	KLOOP(STEP4, loop4r4, tailr4, loop1r4)
+	KLOOP(STEP(ROWS4), loop4r4, tailr4, loop1r4, scale)
 
 rows56:
 	CMPQ R12, $5
 	JE   rows5
-	KLOOP(STEP6, loop4r6, tailr6, loop1r6)
+	KLOOP(STEP(ROWS6), loop4r6, tailr6, loop1r6, scale)
 
 rows5:
-	KLOOP(STEP5, loop4r5, tailr5, loop1r5)
+	KLOOP(STEP(ROWS5), loop4r5, tailr5, loop1r5, scale)
 
 scale:
 	TESTQ        $2, R13
@@ -245,51 +239,11 @@ store:
 	JNZ   store0
 
 	VBROADCASTSS beta+84(FP), Y15
-	STOREB(Y0, Y1)
-	CMPQ R12, $1
-	JLE  next
-	ADDQ DX, DI
-	STOREB(Y2, Y3)
-	CMPQ R12, $2
-	JLE  next
-	ADDQ DX, DI
-	STOREB(Y4, Y5)
-	CMPQ R12, $3
-	JLE  next
-	ADDQ DX, DI
-	STOREB(Y6, Y7)
-	CMPQ R12, $4
-	JLE  next
-	ADDQ DX, DI
-	STOREB(Y8, Y9)
-	CMPQ R12, $5
-	JLE  next
-	ADDQ DX, DI
-	STOREB(Y10, Y11)
+	STOREROWS(STOREB)
 	JMP  next
 
 store0:
-	STORE0(Y0, Y1)
-	CMPQ R12, $1
-	JLE  next
-	ADDQ DX, DI
-	STORE0(Y2, Y3)
-	CMPQ R12, $2
-	JLE  next
-	ADDQ DX, DI
-	STORE0(Y4, Y5)
-	CMPQ R12, $3
-	JLE  next
-	ADDQ DX, DI
-	STORE0(Y6, Y7)
-	CMPQ R12, $4
-	JLE  next
-	ADDQ DX, DI
-	STORE0(Y8, Y9)
-	CMPQ R12, $5
-	JLE  next
-	ADDQ DX, DI
-	STORE0(Y10, Y11)
+	STOREROWS(STORE0)
 
 next:
 	// Advance A by R12 tile rows (tsa floats each) and C by R12 rows.
@@ -586,98 +540,75 @@ pardone:
 	VZEROUPPER
 	RET
 
-// Steps of the thin kernels: R11 = k/4 unrolled iterations, CX = k%4
-// single steps; then jump to done.
-#define TLOOP(step, l4, t, l1, done) \
-	TESTQ R11, R11; \
-	JZ    t;        \
-l4:                 \
-	step;           \
-	step;           \
-	step;           \
-	step;           \
-	DECQ  R11;      \
-	JNZ   l4;       \
-t:                  \
-	TESTQ CX, CX;   \
-	JZ    done;     \
-l1:                 \
-	step;           \
-	DECQ  CX;       \
-	JNZ   l1;       \
-	JMP   done
+// Load row p of two panels of B, at base and base+R12, into Y8:Y9 and
+// Y10:Y11.
+#define LOAD2PANELS(base) \
+	VMOVUPS (base), Y8;          \
+	VMOVUPS 32(base), Y9;        \
+	VMOVUPS (base)(R12*1), Y10;  \
+	VMOVUPS 32(base)(R12*1), Y11
+
+// Accumulate the broadcast bcast times Y8..Y11 into acc0..acc3.
+#define FMA2PANELS(bcast, acc0, acc1, acc2, acc3) \
+	VFMADD231PS Y8, bcast, acc0;  \
+	VFMADD231PS Y9, bcast, acc1;  \
+	VFMADD231PS Y10, bcast, acc2; \
+	VFMADD231PS Y11, bcast, acc3
 
 // One k step of a 1-row tile over 4 panels: Y0:Y1, Y2:Y3, Y4:Y5, Y6:Y7
 // accumulate panels 0..3 (at SI, SI+R12, SI+2*R12, SI+3*R12 = R13+R12).
 #define THIN1x4 \
-	VBROADCASTSS (AX), Y14;           \
-	VMOVUPS      (SI), Y8;            \
-	VMOVUPS      32(SI), Y9;          \
-	VMOVUPS      (SI)(R12*1), Y10;    \
-	VMOVUPS      32(SI)(R12*1), Y11;  \
-	VFMADD231PS  Y8, Y14, Y0;         \
-	VFMADD231PS  Y9, Y14, Y1;         \
-	VFMADD231PS  Y10, Y14, Y2;        \
-	VFMADD231PS  Y11, Y14, Y3;        \
-	VMOVUPS      (R13), Y8;           \
-	VMOVUPS      32(R13), Y9;         \
-	VMOVUPS      (R13)(R12*1), Y10;   \
-	VMOVUPS      32(R13)(R12*1), Y11; \
-	VFMADD231PS  Y8, Y14, Y4;         \
-	VFMADD231PS  Y9, Y14, Y5;         \
-	VFMADD231PS  Y10, Y14, Y6;        \
-	VFMADD231PS  Y11, Y14, Y7;        \
-	ADDQ         R9, AX;              \
-	ADDQ         R10, SI;             \
+	VBROADCASTSS (AX), Y14;          \
+	LOAD2PANELS(SI);                 \
+	FMA2PANELS(Y14, Y0, Y1, Y2, Y3); \
+	LOAD2PANELS(R13);                \
+	FMA2PANELS(Y14, Y4, Y5, Y6, Y7); \
+	ADDQ         R9, AX;             \
+	ADDQ         R10, SI;            \
 	ADDQ         R10, R13
 
 // One k step of a 1-row tile over 2 panels: Y0:Y1, Y2:Y3.
 #define THIN1x2 \
-	VBROADCASTSS (AX), Y14;           \
-	VMOVUPS      (SI), Y8;            \
-	VMOVUPS      32(SI), Y9;          \
-	VMOVUPS      (SI)(R12*1), Y10;    \
-	VMOVUPS      32(SI)(R12*1), Y11;  \
-	VFMADD231PS  Y8, Y14, Y0;         \
-	VFMADD231PS  Y9, Y14, Y1;         \
-	VFMADD231PS  Y10, Y14, Y2;        \
-	VFMADD231PS  Y11, Y14, Y3;        \
-	ADDQ         R9, AX;              \
+	VBROADCASTSS (AX), Y14;          \
+	LOAD2PANELS(SI);                 \
+	FMA2PANELS(Y14, Y0, Y1, Y2, Y3); \
+	ADDQ         R9, AX;             \
 	ADDQ         R10, SI
 
 // One k step of a 2-row tile over 2 panels: row 0 in Y0:Y1, Y2:Y3, row 1
 // in Y4:Y5, Y6:Y7.
 #define THIN2x2 \
-	VBROADCASTSS (AX), Y14;           \
-	VBROADCASTSS (AX)(R8*1), Y15;     \
-	VMOVUPS      (SI), Y8;            \
-	VMOVUPS      32(SI), Y9;          \
-	VMOVUPS      (SI)(R12*1), Y10;    \
-	VMOVUPS      32(SI)(R12*1), Y11;  \
-	VFMADD231PS  Y8, Y14, Y0;         \
-	VFMADD231PS  Y9, Y14, Y1;         \
-	VFMADD231PS  Y10, Y14, Y2;        \
-	VFMADD231PS  Y11, Y14, Y3;        \
-	VFMADD231PS  Y8, Y15, Y4;         \
-	VFMADD231PS  Y9, Y15, Y5;         \
-	VFMADD231PS  Y10, Y15, Y6;        \
-	VFMADD231PS  Y11, Y15, Y7;        \
-	ADDQ         R9, AX;              \
+	VBROADCASTSS (AX), Y14;          \
+	VBROADCASTSS (AX)(R8*1), Y15;    \
+	LOAD2PANELS(SI);                 \
+	FMA2PANELS(Y14, Y0, Y1, Y2, Y3); \
+	FMA2PANELS(Y15, Y4, Y5, Y6, Y7); \
+	ADDQ         R9, AX;             \
 	ADDQ         R10, SI
 
-// Store 32 floats r0:r1:r2:r3 at (DI) as r + beta*C (beta in Y15), or
-// overwriting C.
-#define STOREB32(r0, r1, r2, r3) \
-	STOREB(r0, r1);        \
-	ADDQ $64, DI;          \
-	STOREB(r2, r3);        \
+// Store 32 floats r0:r1:r2:r3 at (DI) with store(r0, r1) and store(r2, r3)
+// (STOREB or STORE0).
+#define STORE32(store, r0, r1, r2, r3) \
+	store(r0, r1);  \
+	ADDQ $64, DI;   \
+	store(r2, r3);  \
 	SUBQ $64, DI
 
-#define STORE032(r0, r1, r2, r3) \
-	STORE0(r0, r1);        \
-	ADDQ $64, DI;          \
-	STORE0(r2, r3);        \
-	SUBQ $64, DI
+// The stores of kernelThin with store (STOREB or STORE0): row 0 of the
+// tile is Y0..Y3 and, over 4 panels, Y4..Y7; row 1 is Y4..Y7 at DI+DX.
+// BX holds rows and CX panels; two labels the 2-row case.
+#define THINSTORE(store, two) \
+	STORE32(store, Y0, Y1, Y2, Y3); \
+	CMPQ BX, $2;                    \
+	JE   two;                       \
+	CMPQ CX, $4;                    \
+	JNE  thinend;                   \
+	ADDQ $128, DI;                  \
+	STORE32(store, Y4, Y5, Y6, Y7); \
+	JMP  thinend;                   \
+two:                                \
+	ADDQ DX, DI;                    \
+	STORE32(store, Y4, Y5, Y6, Y7)
 
 // func kernelThin(k int, a *float32, rsa, csa int, b *float32, rsb, psb int, c *float32, ldc int, rows, panels int, alpha, beta float32, flags int)
 //
@@ -724,13 +655,13 @@ TEXT ·kernelThin(SB), NOSPLIT, $0-104
 	MOVQ panels+80(FP), BX
 	CMPQ BX, $4
 	JE   thin1x4
-	TLOOP(THIN1x2, t12l4, t12t, t12l1, thinscale)
+	KLOOP(THIN1x2, t12l4, t12t, t12l1, thinscale)
 
 thin1x4:
-	TLOOP(THIN1x4, t14l4, t14t, t14l1, thinscale)
+	KLOOP(THIN1x4, t14l4, t14t, t14l1, thinscale)
 
 thin2x2:
-	TLOOP(THIN2x2, t22l4, t22t, t22l1, thinscale)
+	KLOOP(THIN2x2, t22l4, t22t, t22l1, thinscale)
 
 thinscale:
 	MOVQ         flags+96(FP), R13
@@ -753,33 +684,11 @@ thinstore:
 	JNZ   thinstore0
 
 	VBROADCASTSS beta+92(FP), Y15
-	STOREB32(Y0, Y1, Y2, Y3)
-	CMPQ BX, $2
-	JE   thinb2
-	CMPQ CX, $4
-	JNE  thinend
-	ADDQ $128, DI
-	STOREB32(Y4, Y5, Y6, Y7)
-	JMP  thinend
-
-thinb2:
-	ADDQ DX, DI
-	STOREB32(Y4, Y5, Y6, Y7)
+	THINSTORE(STOREB, thinb2)
 	JMP  thinend
 
 thinstore0:
-	STORE032(Y0, Y1, Y2, Y3)
-	CMPQ BX, $2
-	JE   thin02
-	CMPQ CX, $4
-	JNE  thinend
-	ADDQ $128, DI
-	STORE032(Y4, Y5, Y6, Y7)
-	JMP  thinend
-
-thin02:
-	ADDQ DX, DI
-	STORE032(Y4, Y5, Y6, Y7)
+	THINSTORE(STORE0, thin02)
 
 thinend:
 	VZEROUPPER

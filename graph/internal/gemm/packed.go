@@ -51,20 +51,12 @@ func (pb *PackedB) K() int { return pb.k }
 // N returns the number of columns of op(B) and of the products.
 func (pb *PackedB) N() int { return pb.n }
 
-// opBDims returns the dimensions of B as stored, for op(B) k×n.
-func opBDims(transB bool, k, n int) (rows, cols int) {
-	if transB {
-		return n, k
-	}
-	return k, n
-}
-
 // checkPackB panics unless b holds a k×n op(B) with row stride ldb.
 func checkPackB(transB bool, k, n int, b []float32, ldb int) {
 	if k < 0 || n < 0 {
 		panic("gemm: negative dimension")
 	}
-	br, bc := opBDims(transB, k, n)
+	br, bc := storedDims(transB, k, n)
 	checkMatrix("B", br, bc, len(b), ldb)
 }
 
@@ -77,10 +69,7 @@ func checkSgemmPackedB(transA bool, m int, a []float32, lda int, pb *PackedB, c 
 	if m < 0 {
 		panic("gemm: negative dimension")
 	}
-	ar, ac := m, pb.k
-	if transA {
-		ar, ac = pb.k, m
-	}
+	ar, ac := storedDims(transA, m, pb.k)
 	checkMatrix("A", ar, ac, len(a), lda)
 	checkMatrix("C", m, pb.n, len(c), ldc)
 }

@@ -58,41 +58,15 @@ var oddShapes = [][2]int{
 	{1, 1}, {4, 64}, {7, 300}, {17, 600}, {33, 257}, {15, 5}, {1100, 9},
 }
 
-// packedCase is one SgemmPackedB problem; pads are the extra elements of
-// each row stride.
-type packedCase struct {
-	transA, transB   bool
-	m, n, k          int
-	alpha, beta      float32
-	padA, padB, padC int
-}
+// packedCase is one SgemmPackedB problem, described as for Sgemm.
+type packedCase gemmCase
 
-func (tc packedCase) String() string {
-	return gemmCase{tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.padA, tc.padB, tc.padC}.String()
-}
+func (tc packedCase) String() string { return gemmCase(tc).String() }
 
 // check runs the case with each implementation and compares
 // SgemmPackedB's C with Sgemm's bit for bit, including the padding.
 func (tc packedCase) check(rng *rand.Rand, list []packedImpl, pb *PackedB) []string {
-	ar, ac := tc.m, tc.k
-	if tc.transA {
-		ar, ac = tc.k, tc.m
-	}
-	br, bc := opBDims(tc.transB, tc.k, tc.n)
-	lda, ldb, ldc := max(1, ac+tc.padA), max(1, bc+tc.padB), max(1, tc.n+tc.padC)
-	a := randMatrix(rng, ar, ac, lda)
-	b := randMatrix(rng, br, bc, ldb)
-	c0 := make([]float32, max(0, (tc.m-1)*ldc+tc.n+tc.padC))
-	for i := range c0 {
-		switch {
-		case i%ldc >= tc.n:
-			c0[i] = sentinel
-		case tc.beta == 0:
-			c0[i] = float32(math.NaN())
-		default:
-			c0[i] = 2*rng.Float32() - 1
-		}
-	}
+	a, b, c0, lda, ldb, ldc := gemmCase(tc).operands(rng)
 	want := make([]float32, len(c0))
 	got := make([]float32, len(c0))
 	var msgs []string
@@ -207,10 +181,7 @@ func TestPackBCopies(t *testing.T) {
 func TestSgemmPackedBPanics(t *testing.T) {
 	x := make([]float32, 64)
 	pb := PackB(false, 4, 4, x, 4, nil) // op(B) 4×4
-	for _, tt := range []struct {
-		name string
-		f    func()
-	}{
+	checkPanics(t, []panicCase{
 		{"PackB negative k", func() { PackB(false, -1, 2, x, 2, nil) }},
 		{"PackB small ldb", func() { PackB(false, 2, 3, x, 2, nil) }},
 		{"PackB small ldb transposed", func() { PackB(true, 3, 2, x, 2, nil) }},
@@ -222,16 +193,7 @@ func TestSgemmPackedBPanics(t *testing.T) {
 		{"short a", func() { SgemmPackedB(false, 17, 1, x, 4, pb, 0, make([]float32, 68), 4) }},
 		{"small ldc", func() { SgemmPackedB(false, 2, 1, x, 4, pb, 0, x, 3) }},
 		{"short c", func() { SgemmPackedB(false, 2, 1, x, 4, pb, 0, x[:7], 4) }},
-	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", tt.name)
-				}
-			}()
-			tt.f()
-		}()
-	}
+	})
 }
 
 // TestSgemmPackedBConcurrent shares one PackedB between goroutines, as the
@@ -316,7 +278,7 @@ func TestPackedBSetMemory(t *testing.T) {
 	for _, s := range append(perStepShapes, oddShapes...) {
 		n, k := s[0], s[1]
 		for _, transB := range []bool{false, true} {
-			br, bc := opBDims(transB, k, n)
+			br, bc := storedDims(transB, k, n)
 			b := randMatrix(rng, br, bc, bc)
 			a := randMatrix(rng, 5, k, k)
 			want := make([]float32, 5*n)
@@ -361,13 +323,9 @@ func TestPackedBSetMemory(t *testing.T) {
 // whatever the batch, rest on this.
 func TestSgemmRowsIndependent(t *testing.T) {
 	rng := rand.New(rand.NewSource(13))
-	type variant struct {
-		name string
-		fn   sgemmFunc
-	}
-	variants := []variant{{"Sgemm", Sgemm}, {"generic", sgemmGeneric}}
+	variants := []impl{{"Sgemm", Sgemm}, {"generic", sgemmGeneric}}
 	if native != genericBackend {
-		variants = append(variants, variant{"native/packA", withPlan(native, true, false)})
+		variants = append(variants, impl{"native/packA", withPlan(native, true, false)})
 	}
 	const rows = 22
 	ks := []int{1, 5, 32, 128, 300}
@@ -382,11 +340,8 @@ func TestSgemmRowsIndependent(t *testing.T) {
 			transA, transB := idx%2 == 1, (idx/2)%2 == 1
 			alpha := []float32{1, -0.5}[idx%2]
 			beta := []float32{0, 1, 0.3}[idx%3]
-			ar, ac := rows, k
-			if transA {
-				ar, ac = k, rows
-			}
-			br, bc := opBDims(transB, k, n)
+			ar, ac := storedDims(transA, rows, k)
+			br, bc := storedDims(transB, k, n)
 			lda, ldb, ldc := ac+1, bc+2, n+3
 			a := randMatrix(rng, ar, ac, lda)
 			b := randMatrix(rng, br, bc, ldb)
@@ -407,7 +362,7 @@ func TestSgemmRowsIndependent(t *testing.T) {
 						for i := r0 * ldc; i < (r0+mm)*ldc-3; i++ {
 							if math.Float32bits(part[i]) != math.Float32bits(whole[i]) {
 								t.Fatalf("%s: %s%s k=%d n=%d alpha=%g beta=%g: rows %d..%d alone: C[%d][%d] = %v, in the whole product %v",
-									v.name, map[bool]string{false: "N", true: "T"}[transA], map[bool]string{false: "N", true: "T"}[transB],
+									v.name, opName(transA), opName(transB),
 									k, n, alpha, beta, r0, r0+mm-1, i/ldc, i%ldc, part[i], whole[i])
 							}
 						}

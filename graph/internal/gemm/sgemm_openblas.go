@@ -53,7 +53,7 @@ func setOpenBLASThreads(n int) { cblas.SetThreads(n) }
 func PackB(transB bool, k, n int, b []float32, ldb int, into *PackedB) *PackedB {
 	checkPackB(transB, k, n, b, ldb)
 	pb := packInto(k, n, into)
-	br, bc := opBDims(transB, k, n)
+	br, bc := storedDims(transB, k, n)
 	pb.transB, pb.ldb = transB, max(1, bc)
 	pb.data = aligned(&pb.raw, br*bc)
 	for i := 0; i < br && bc > 0; i++ {

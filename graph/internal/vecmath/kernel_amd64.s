@@ -118,56 +118,35 @@
 	VMOVUPS C_MAGIC, Y14; \
 	VMOVUPS C_ONE, Y15
 
+// The body of sigmoid8 and tanh8, F being SIGMOID or TANH: F(BLOCKS3)
+// while three blocks or more remain, then F(BLOCK1) for each other one.
+#define BLOCKS_LOOP(F, three, one, done) \
+	MOVQ x+0(FP), DI;      \
+	MOVQ blocks+8(FP), CX; \
+	LOAD_CONSTS;           \
+	CMPQ CX, $3;           \
+	JLT  one;              \
+three:                     \
+	F(BLOCKS3);            \
+	ADDQ $96, DI;          \
+	SUBQ $3, CX;           \
+	CMPQ CX, $3;           \
+	JGE  three;            \
+one:                       \
+	TESTQ CX, CX;          \
+	JZ    done;            \
+	F(BLOCK1);             \
+	ADDQ  $32, DI;         \
+	DECQ  CX;              \
+	JMP   one;             \
+done:                      \
+	VZEROUPPER;            \
+	RET
+
 // func sigmoid8(x *float32, blocks int)
 TEXT ·sigmoid8(SB), NOSPLIT, $0-16
-	MOVQ x+0(FP), DI
-	MOVQ blocks+8(FP), CX
-	LOAD_CONSTS
-	CMPQ CX, $3
-	JLT  sigmoid_one
-
-sigmoid_three:
-	SIGMOID(BLOCKS3)
-	ADDQ $96, DI
-	SUBQ $3, CX
-	CMPQ CX, $3
-	JGE  sigmoid_three
-
-sigmoid_one:
-	TESTQ CX, CX
-	JZ    sigmoid_done
-	SIGMOID(BLOCK1)
-	ADDQ  $32, DI
-	DECQ  CX
-	JMP   sigmoid_one
-
-sigmoid_done:
-	VZEROUPPER
-	RET
+	BLOCKS_LOOP(SIGMOID, sigmoid_three, sigmoid_one, sigmoid_done)
 
 // func tanh8(x *float32, blocks int)
 TEXT ·tanh8(SB), NOSPLIT, $0-16
-	MOVQ x+0(FP), DI
-	MOVQ blocks+8(FP), CX
-	LOAD_CONSTS
-	CMPQ CX, $3
-	JLT  tanh_one
-
-tanh_three:
-	TANH(BLOCKS3)
-	ADDQ $96, DI
-	SUBQ $3, CX
-	CMPQ CX, $3
-	JGE  tanh_three
-
-tanh_one:
-	TESTQ CX, CX
-	JZ    tanh_done
-	TANH(BLOCK1)
-	ADDQ  $32, DI
-	DECQ  CX
-	JMP   tanh_one
-
-tanh_done:
-	VZEROUPPER
-	RET
+	BLOCKS_LOOP(TANH, tanh_three, tanh_one, tanh_done)
