@@ -13,7 +13,7 @@ import (
 // sigmoids replaces each x by 1/(1+e^-x).
 func sigmoids[T float](x []T) {
 	if x32, ok := any(x).([]float32); ok {
-		sigmoids32(x32)
+		vecmath.Sigmoid32(x32)
 		return
 	}
 	for i, v := range x {
@@ -24,16 +24,10 @@ func sigmoids[T float](x []T) {
 // tanhs replaces each x by tanh(x).
 func tanhs[T float](x []T) {
 	if x32, ok := any(x).([]float32); ok {
-		tanhs32(x32)
+		vecmath.Tanh32(x32)
 		return
 	}
 	for i, v := range x {
 		x[i] = T(math.Tanh(float64(v)))
 	}
 }
-
-// sigmoids32 replaces each x by its sigmoid, see vecmath.Sigmoid32.
-func sigmoids32(x []float32) { vecmath.Sigmoid32(x) }
-
-// tanhs32 replaces each x by its tanh, see vecmath.Tanh32.
-func tanhs32(x []float32) { vecmath.Tanh32(x) }

@@ -15,8 +15,8 @@ func TestFloat32Activations(t *testing.T) {
 		want   func(float64) float64
 		lo, hi float64
 	}{
-		{"sigmoid", sigmoids32, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }, -120, 120},
-		{"tanh", tanhs32, math.Tanh, -20, 20},
+		{"sigmoid", sigmoids[float32], func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }, -120, 120},
+		{"tanh", tanhs[float32], math.Tanh, -20, 20},
 	}
 	const n = 400001
 	for _, c := range cases {

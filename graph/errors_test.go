@@ -27,17 +27,13 @@ func TestBadCallsReturnErrors(t *testing.T) {
 		check(t, err)
 		g, err := New(ps, Config{Batch: 2, Steps: 3, Training: true})
 		check(t, err)
-		x, err := emb.Build(g)
+		buildClassifier(t, g, emb, rnn, fc, Last)
+		return g
+	}
+	// inference returns an inference graph [2, 3] over ps.
+	inference := func(t *testing.T, ps *Params) *Graph {
+		g, err := New(ps, Config{Batch: 2, Steps: 3, Training: false})
 		check(t, err)
-		out, err := rnn.Build(g, x, nil)
-		check(t, err)
-		pooled, err := Pool(g, out, Last)
-		check(t, err)
-		logits, err := fc.Build(g, pooled)
-		check(t, err)
-		loss, err := CrossEntropy(g, logits)
-		check(t, err)
-		check(t, g.Compile(loss))
 		return g
 	}
 	ids := []int{1, 2, 3, 4, 0, 0}
@@ -83,8 +79,7 @@ func TestBadCallsReturnErrors(t *testing.T) {
 			check(t, err)
 			rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{InputSize: 4, HiddenSize: 2})
 			check(t, err)
-			g, err := New(ps, Config{Batch: 2, Steps: 3, Training: false})
-			check(t, err)
+			g := inference(t, ps)
 			x, err := emb.Build(g)
 			check(t, err)
 			_, err = rnn.Build(g, x, nil)
@@ -94,8 +89,7 @@ func TestBadCallsReturnErrors(t *testing.T) {
 			ps := newParams(t)
 			fc, err := NewLinear(ps, "fc", 4, 2)
 			check(t, err)
-			g, err := New(ps, Config{Batch: 2, Steps: 3, Training: false})
-			check(t, err)
+			g := inference(t, ps)
 			x := G.NewMatrix(g.ExprGraph, tensor.Float32, G.WithShape(2, 3), G.WithName("x"))
 			_, err = fc.Build(g, x)
 			return err
@@ -104,8 +98,7 @@ func TestBadCallsReturnErrors(t *testing.T) {
 			ps := newParams(t)
 			rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: LSTM, InputSize: 3, HiddenSize: 2, NumLayers: 2})
 			check(t, err)
-			g, err := New(ps, Config{Batch: 2, Steps: 3, Training: false})
-			check(t, err)
+			g := inference(t, ps)
 			x, err := WholeSeq(G.NewTensor(g.ExprGraph, tensor.Float32, 3, G.WithShape(3, 2, 3), G.WithName("x")))
 			check(t, err)
 			h := g.zerosNode(2)
@@ -122,8 +115,7 @@ func TestBadCallsReturnErrors(t *testing.T) {
 		{"missing labels", func(t *testing.T) error { return classifier(t).SetBatch(ids, []int{3, 1}, nil) }, "SetBatch needs labels"},
 		{"run before batch", func(t *testing.T) error { return classifier(t).Run() }, "Run before SetBatch"},
 		{"step out of range", func(t *testing.T) error {
-			g, err := New(newParams(t), Config{Batch: 2, Steps: 3, Training: false})
-			check(t, err)
+			g := inference(t, newParams(t))
 			s, err := WholeSeq(G.NewTensor(g.ExprGraph, tensor.Float32, 3, G.WithShape(3, 2, 4), G.WithName("x")))
 			check(t, err)
 			_, err = s.Step(3)

@@ -93,6 +93,12 @@ func (b *kernelBase) tensorType(shape tensor.Shape) hm.Type {
 	return G.TensorType{Dims: shape.Dims(), Of: b.dtype}
 }
 
+// ReturnsPtr, CallsExtern and OverwritesInput are the same for every op of a
+// kernel: each returns a value the kernel owns and writes no input.
+func (b *kernelBase) ReturnsPtr() bool     { return false }
+func (b *kernelBase) CallsExtern() bool    { return false }
+func (b *kernelBase) OverwritesInput() int { return -1 }
+
 func (b *kernelBase) hashOf(role string) uint32 {
 	h := fnv.New32a()
 	fmt.Fprintf(h, "%s/%s", b.id, role)
@@ -114,9 +120,6 @@ func (op *kernelOp) Do(inputs ...G.Value) (G.Value, error) {
 	v, err := op.k.forward(inputs)
 	return v, errors.Wrap(err, op.id)
 }
-func (op *kernelOp) ReturnsPtr() bool      { return false }
-func (op *kernelOp) CallsExtern() bool     { return false }
-func (op *kernelOp) OverwritesInput() int  { return -1 }
 func (op *kernelOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s/forward", op.id) }
 func (op *kernelOp) Hashcode() uint32      { return op.hashOf("forward") }
 func (op *kernelOp) String() string        { return op.id }
@@ -156,9 +159,6 @@ func (op *secondaryOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return op.k.secondaryShapes()[op.i].Clone(), nil
 }
 func (op *secondaryOp) Do(...G.Value) (G.Value, error) { return op.k.secondary(op.i), nil }
-func (op *secondaryOp) ReturnsPtr() bool               { return false }
-func (op *secondaryOp) CallsExtern() bool              { return false }
-func (op *secondaryOp) OverwritesInput() int           { return -1 }
 func (op *secondaryOp) WriteHash(h hash.Hash)          { fmt.Fprintf(h, "%s/secondary%d", op.id, op.i) }
 func (op *secondaryOp) Hashcode() uint32               { return op.hashOf(fmt.Sprint("secondary", op.i)) }
 func (op *secondaryOp) String() string                 { return fmt.Sprintf("%s.secondary%d", op.id, op.i) }
@@ -194,9 +194,6 @@ func (op *secondaryGradOp) Do(inputs ...G.Value) (G.Value, error) {
 	}
 	return op.zeros, nil
 }
-func (op *secondaryGradOp) ReturnsPtr() bool      { return false }
-func (op *secondaryGradOp) CallsExtern() bool     { return false }
-func (op *secondaryGradOp) OverwritesInput() int  { return -1 }
 func (op *secondaryGradOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s/secondarygrad%d", op.id, op.i) }
 func (op *secondaryGradOp) Hashcode() uint32      { return op.hashOf(fmt.Sprint("secondarygrad", op.i)) }
 func (op *secondaryGradOp) String() string        { return fmt.Sprintf("%s.secondarygrad%d", op.id, op.i) }
@@ -220,9 +217,6 @@ func (op *backwardOp) Do(inputs ...G.Value) (G.Value, error) {
 	}
 	return op.done, nil
 }
-func (op *backwardOp) ReturnsPtr() bool      { return false }
-func (op *backwardOp) CallsExtern() bool     { return false }
-func (op *backwardOp) OverwritesInput() int  { return -1 }
 func (op *backwardOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s/backward", op.id) }
 func (op *backwardOp) Hashcode() uint32      { return op.hashOf("backward") }
 func (op *backwardOp) String() string        { return op.id + ".backward" }
@@ -241,9 +235,6 @@ func (op *inputGradOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return op.inShapes[op.i].Clone(), nil
 }
 func (op *inputGradOp) Do(...G.Value) (G.Value, error) { return op.k.inputGrad(op.i), nil }
-func (op *inputGradOp) ReturnsPtr() bool               { return false }
-func (op *inputGradOp) CallsExtern() bool              { return false }
-func (op *inputGradOp) OverwritesInput() int           { return -1 }
 func (op *inputGradOp) WriteHash(h hash.Hash)          { fmt.Fprintf(h, "%s/inputgrad%d", op.id, op.i) }
 func (op *inputGradOp) Hashcode() uint32               { return op.hashOf(fmt.Sprint("inputgrad", op.i)) }
 func (op *inputGradOp) String() string                 { return fmt.Sprintf("%s.inputgrad%d", op.id, op.i) }

@@ -59,7 +59,7 @@ func (k *poolKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 		copy(out, x[b*width:(b+1)*width])
 		if k.mode == Max {
 			arg := k.argmax[b*width : (b+1)*width]
-			zeroInts(arg)
+			clear(arg)
 			for t := 1; t < n; t++ {
 				row := x[(t*batch+b)*width : (t*batch+b+1)*width]
 				for j, v := range row {
@@ -107,10 +107,4 @@ func (k *poolKernel[T]) backward(outGrad G.Value) error {
 		}
 	}
 	return nil
-}
-
-func zeroInts(s []int) {
-	for i := range s {
-		s[i] = 0
-	}
 }

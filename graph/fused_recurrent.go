@@ -250,8 +250,8 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 	if k.cell == LSTM {
 		rows(k.c, vals[rkC0], p.order, hidden, false)
 	}
-	zero(k.pendingH)
-	zero(k.pendingC)
+	clear(k.pendingH)
+	clear(k.pendingC)
 	// float32: h W_hhᵀ with W_hhᵀ packed once for all steps.
 	pw := k.packWeights(whh, true)
 	h32, _ := any(k.h).([]float32)
@@ -396,7 +396,9 @@ func (k *recurrentKernel[T]) backward(outGrad G.Value) error {
 	k.sizeBackward(n)
 	wih, whh := paramData[T](k.w.WeightIH), paramData[T](k.w.WeightHH)
 	rows(k.dh, k.pendingH, p.order, hidden, false)
-	rows(k.dc, k.pendingC, p.order, hidden, false)
+	if k.cell == LSTM {
+		rows(k.dc, k.pendingC, p.order, hidden, false)
+	}
 	// float32: dGh_t W_hh with W_hh packed once for all steps.
 	pw := k.packWeights(whh, false)
 	dGh32, _ := any(k.dGh).([]float32)
@@ -429,7 +431,9 @@ func (k *recurrentKernel[T]) backward(outGrad G.Value) error {
 		rows(k.dx[t*b*k.in:(t+1)*b*k.in], dxPacked[off*k.in:(off+m)*k.in], p.order[:m], k.in, true)
 	}
 	rows(k.dh0Dense.Data().([]T), k.dh, p.order, hidden, true)
-	rows(k.dc0Dense.Data().([]T), k.dc, p.order, hidden, true)
+	if k.cell == LSTM {
+		rows(k.dc0Dense.Data().([]T), k.dc, p.order, hidden, true)
+	}
 	k.release()
 	return nil
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -178,14 +179,10 @@ func (g *Graph) Param(name string) (*G.Node, error) {
 }
 
 func (g *Graph) paramNode(p *Param) *G.Node {
-	n := g.valueNode(p)
-	for _, d := range g.dual {
-		if d == p {
-			return n
-		}
+	if !slices.Contains(g.dual, p) {
+		g.dual = append(g.dual, p)
 	}
-	g.dual = append(g.dual, p)
-	return n
+	return g.valueNode(p)
 }
 
 // valueNode returns the node bound to p's value without registering it for
@@ -204,12 +201,9 @@ func (g *Graph) valueNode(p *Param) *G.Node {
 // directGrad returns the gradient buffer of p that fused kernels add into,
 // held in the graph's workspace; rowSparse buffers track the rows written.
 func (g *Graph) directGrad(p *Param, rowSparse bool) *gradBuffer {
-	for _, d := range g.direct {
-		if d == p {
-			return g.workspace.grad(p, rowSparse)
-		}
+	if !slices.Contains(g.direct, p) {
+		g.direct = append(g.direct, p)
 	}
-	g.direct = append(g.direct, p)
 	return g.workspace.grad(p, rowSparse)
 }
 
@@ -339,9 +333,7 @@ func (g *Graph) SetBatch(ids, lengths, labels []int) error {
 				dst[t*batch+b] = ids[b*steps+t]
 			}
 		}
-		for i := steps * batch; i < len(dst); i++ {
-			dst[i] = 0
-		}
+		clear(dst[steps*batch:])
 	}
 	for _, in := range g.inputs {
 		g.refill(in)

@@ -27,9 +27,7 @@ func CrossEntropy(g *Graph, logits *G.Node) (loss *G.Node, err error) {
 		return nil
 	})
 	onehot := g.addInput("targets", tensor.Shape{g.cfg.Batch, classes}, func(dst []float64) {
-		for i := range dst {
-			dst[i] = 0
-		}
+		clear(dst)
 		for b, label := range g.labels {
 			dst[b*classes+label] = 1
 		}

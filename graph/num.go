@@ -29,11 +29,7 @@ func valueData[T float](v G.Value) ([]T, error) {
 
 // newBuffer returns a zeroed dense tensor of shape backed by a []T.
 func newBuffer[T float](shape ...int) (*tensor.Dense, []T) {
-	size := 1
-	for _, d := range shape {
-		size *= d
-	}
-	data := make([]T, size)
+	data := make([]T, tensor.Shape(shape).TotalSize())
 	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(data)), data
 }
 
@@ -72,12 +68,6 @@ func addColumnSums[T float](v, m []T) {
 		for j, x := range row {
 			v[j] += x
 		}
-	}
-}
-
-func zero[T float](s []T) {
-	for i := range s {
-		s[i] = 0
 	}
 }
 

@@ -99,11 +99,7 @@ func Normal(std float64) Initializer {
 }
 
 // Zeros is an initializer that leaves every value at zero.
-func Zeros(values []float64, _ *RNG) {
-	for i := range values {
-		values[i] = 0
-	}
-}
+func Zeros(values []float64, _ *RNG) { clear(values) }
 
 // Add registers a parameter of the given shape, filled by init, and returns
 // it. Names must be unique and shapes positive.

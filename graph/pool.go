@@ -40,11 +40,13 @@ func ParsePooling(name string) (Pooling, error) {
 
 // String returns the mode's name as ParsePooling accepts it.
 func (p Pooling) String() string {
-	if p < Last || p > MeanAll {
+	if !p.valid() {
 		return "unknown"
 	}
 	return poolingNames[p]
 }
+
+func (p Pooling) valid() bool { return p >= Last && p <= MeanAll }
 
 // maskedOut is added to padded steps before Max so they never win.
 const maskedOut = -1e30
@@ -52,7 +54,7 @@ const maskedOut = -1e30
 // Pool reduces out to one vector per row, [B, F] with F = OutputWidth().
 func Pool(g *Graph, out *RecurrentOutput, mode Pooling) (n *G.Node, err error) {
 	defer recoverTo(&err, "graph: pooling "+mode.String())
-	if mode < Last || mode > MeanAll {
+	if !mode.valid() {
 		return nil, errors.Errorf("graph: unknown pooling %d", mode)
 	}
 	s := out.Outputs

@@ -48,6 +48,24 @@ func runLayer(t *testing.T, impl Impl, ps *Params, emb *Embedding, rnn *Recurren
 	return nodeValues(t, whole), h, c
 }
 
+// buildClassifier builds emb -> rnn -> pooling -> fc -> cross-entropy into
+// g and compiles it with the loss; it returns the logits and the loss.
+func buildClassifier(t testing.TB, g *Graph, emb *Embedding, rnn *Recurrent, fc *Linear, pooling Pooling) (logits, loss *G.Node) {
+	t.Helper()
+	x, err := emb.Build(g)
+	check(t, err)
+	out, err := rnn.Build(g, x, nil)
+	check(t, err)
+	pooled, err := Pool(g, out, pooling)
+	check(t, err)
+	logits, err = fc.Build(g, pooled)
+	check(t, err)
+	loss, err = CrossEntropy(g, logits)
+	check(t, err)
+	check(t, g.Compile(loss))
+	return logits, loss
+}
+
 // TestInitialStateContinues checks that running the second half of a
 // sequence from the final state of the first half gives the same outputs
 // and final state as running the whole sequence.
@@ -196,17 +214,7 @@ func TestSharedWorkspace(t *testing.T) {
 		for _, steps := range []int{3, 8} {
 			g, err := New(ps, Config{Batch: 3, Steps: steps, Training: true, Workspace: ws})
 			check(t, err)
-			x, err := emb.Build(g)
-			check(t, err)
-			out, err := rnn.Build(g, x, nil)
-			check(t, err)
-			pooled, err := Pool(g, out, Max)
-			check(t, err)
-			logits, err := fc.Build(g, pooled)
-			check(t, err)
-			loss, err := CrossEntropy(g, logits)
-			check(t, err)
-			check(t, g.Compile(loss))
+			logits, loss := buildClassifier(t, g, emb, rnn, fc, Max)
 			graphs = append(graphs, &Network{Graph: g, Logits: logits, Loss: loss})
 		}
 		var got [][]float64

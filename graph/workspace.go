@@ -74,14 +74,10 @@ func (g *Graph) kernelKey(kind string) string {
 // Every use zeroes it, since another graph may have written it. Kernels
 // reserve these buffers' sizes when they are built.
 func sharedTensor[T float](ws *Workspace, key string, dense **tensor.Dense, data *[]T, shape ...int) {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	buf := buffer[T](ws, key, n)
+	buf := buffer[T](ws, key, tensor.Shape(shape).TotalSize())
 	if *dense == nil || &(*data)[0] != &buf[0] {
 		*dense = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(buf))
 		*data = buf
 	}
-	zero(buf)
+	clear(buf)
 }
