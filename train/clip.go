@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/train/internal/vecopt"
 	"gorgonia.org/tensor"
 )
 
@@ -69,7 +70,7 @@ func norm32(x []float32) float32 {
 	for i := 0; i < body; i += 8 {
 		v := x[i : i+8 : i+8]
 		for l := range acc {
-			acc[l] = fma32(v[l], v[l], acc[l])
+			acc[l] = vecopt.FMA32(v[l], v[l], acc[l])
 		}
 	}
 	s := acc[0]
@@ -77,9 +78,9 @@ func norm32(x []float32) float32 {
 		s += a
 	}
 	for _, v := range x[body:] {
-		s = fma32(v, v, s)
+		s = vecopt.FMA32(v, v, s)
 	}
-	return sqrt32(s)
+	return vecopt.Sqrt32(s)
 }
 
 // norm64 returns the 2-norm of x as PyTorch's float64 kernel computes it

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/gornn/gornn/graph"
-	"github.com/gornn/gornn/train/internal/vecopt"
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
@@ -185,9 +184,12 @@ const minElemsPerWorker = 1 << 15
 // segment is the element range [lo, hi) of parameter param.
 type segment struct{ param, lo, hi int }
 
-// kernel updates the elements [lo, hi) of parameter i; it is the part of a
-// step that is the same for every element.
+// kernel is what sets one optimizer apart within a step.
 type kernel interface {
+	// prepare sets the coefficients of step b.step (already counted) for
+	// learning rate lr.
+	prepare(lr float64)
+	// update updates the elements [lo, hi) of parameter i with them.
 	update(i, lo, hi int)
 }
 
@@ -292,8 +294,21 @@ func (b *base) check(lr float64) error {
 	return nil
 }
 
+// Step checks lr and the parameters, counts the step, has the kernel set
+// its coefficients and applies it to every element, which zeroes the
+// gradients.
+func (b *base) Step(lr float64) error {
+	if err := b.check(lr); err != nil {
+		return err
+	}
+	b.step++
+	b.kernel.prepare(lr)
+	b.apply()
+	return nil
+}
+
 // apply runs the kernel over every element, sharing the work among the
-// workers, after the caller has set the step's hyper-parameters.
+// workers.
 func (b *base) apply() {
 	if len(b.workers) == 1 {
 		b.run(0)
@@ -379,13 +394,6 @@ func (b *base) hasStateTensor(name string) bool {
 	}
 	return false
 }
-
-// fma32 returns x·y + z rounded once to float32 (vecopt.FMA32), and sqrt32
-// the correctly rounded float32 square root: the scalar operations of
-// the optimizers' float32 kernels, for ClipGradNorm.
-func fma32(x, y, z float32) float32 { return vecopt.FMA32(x, y, z) }
-
-func sqrt32(x float32) float32 { return vecopt.Sqrt32(x) }
 
 // powInt returns x**n for n >= 0 correctly rounded in all but
 // astronomically rare cases, as C's pow (which Python's ** calls) does,

@@ -28,21 +28,14 @@ func newAdagrad(params *graph.Params, cfg OptimizerConfig) *adagrad {
 	return o
 }
 
-// Step applies one Adagrad update with learning rate lr and zeroes the
-// gradients.
-func (o *adagrad) Step(lr float64) error {
-	if err := o.check(lr); err != nil {
-		return err
-	}
-	o.step++
+// prepare sets the coefficients of an Adagrad step with learning rate lr.
+func (o *adagrad) prepare(lr float64) {
 	o.clr = lr / (1 + float64(float64(o.step-1)*o.lrDecay)) // rounded product: no FMA
 	o.k32 = vecopt.Adagrad{
 		WeightDecay: float32(o.weightDecay),
 		Eps:         float32(o.eps),
 		NegLR:       float32(-o.clr),
 	}
-	o.apply()
-	return nil
 }
 
 func (o *adagrad) update(i, lo, hi int) {

@@ -35,13 +35,8 @@ func newAdam(params *graph.Params, cfg OptimizerConfig) *adam {
 	return o
 }
 
-// Step applies one Adam update with learning rate lr and zeroes the
-// gradients.
-func (o *adam) Step(lr float64) error {
-	if err := o.check(lr); err != nil {
-		return err
-	}
-	o.step++
+// prepare sets the coefficients of an Adam step with learning rate lr.
+func (o *adam) prepare(lr float64) {
 	// As torch: scalars in float64, then rounded to the parameters' dtype.
 	o.stepSize = lr / (1 - powInt(o.beta1, o.step))
 	o.bc2Sqrt = math.Sqrt(1 - powInt(o.beta2, o.step))
@@ -55,8 +50,6 @@ func (o *adam) Step(lr float64) error {
 		BiasCorrection2Sqrt: float32(o.bc2Sqrt),
 		NegStepSize:         float32(-o.stepSize),
 	}
-	o.apply()
-	return nil
 }
 
 func (o *adam) update(i, lo, hi int) {

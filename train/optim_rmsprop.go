@@ -38,13 +38,8 @@ func newRMSprop(params *graph.Params, cfg OptimizerConfig) *rmsprop {
 	return o
 }
 
-// Step applies one RMSprop update with learning rate lr and zeroes the
-// gradients.
-func (o *rmsprop) Step(lr float64) error {
-	if err := o.check(lr); err != nil {
-		return err
-	}
-	o.step++
+// prepare sets the coefficients of an RMSprop step with learning rate lr.
+func (o *rmsprop) prepare(lr float64) {
 	o.lr = lr
 	o.k32 = vecopt.RMSprop{
 		WeightDecay:   float32(o.weightDecay),
@@ -54,8 +49,6 @@ func (o *rmsprop) Step(lr float64) error {
 		NegLR:         float32(-lr),
 		Momentum:      float32(o.momentum),
 	}
-	o.apply()
-	return nil
 }
 
 func (o *rmsprop) update(i, lo, hi int) {

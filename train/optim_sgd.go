@@ -35,13 +35,8 @@ func newSGD(params *graph.Params, cfg OptimizerConfig) *sgd {
 	return o
 }
 
-// Step applies one SGD update with learning rate lr and zeroes the
-// gradients.
-func (o *sgd) Step(lr float64) error {
-	if err := o.check(lr); err != nil {
-		return err
-	}
-	o.step++
+// prepare sets the coefficients of an SGD step with learning rate lr.
+func (o *sgd) prepare(lr float64) {
 	o.lr = lr
 	o.k32 = vecopt.SGD{
 		WeightDecay:       float32(o.weightDecay),
@@ -51,8 +46,6 @@ func (o *sgd) Step(lr float64) error {
 		Nesterov:          o.nesterov,
 		First:             o.step == 1,
 	}
-	o.apply()
-	return nil
 }
 
 func (o *sgd) update(i, lo, hi int) {
@@ -91,7 +84,7 @@ func (o *sgd) update64(i, lo, hi int) {
 	}
 	buf := o.state[0][i].Float64s()[lo:hi]
 	buf = buf[:len(p)]
-	mom, keep, first := o.momentum, 1-o.dampening, o.step == 1
+	mom, keep, first, nesterov := o.momentum, 1-o.dampening, o.step == 1, o.nesterov
 	for j := range p {
 		d := g[j]
 		if wd != 0 {
@@ -102,7 +95,7 @@ func (o *sgd) update64(i, lo, hi int) {
 		} else {
 			buf[j] = math.FMA(keep, d, float64(buf[j]*mom))
 		}
-		if o.nesterov {
+		if nesterov {
 			d = math.FMA(mom, buf[j], d)
 		} else {
 			d = buf[j]

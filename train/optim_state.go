@@ -62,24 +62,19 @@ func LoadOptimizerState(path string, params *graph.Params) (*OptimizerState, err
 		if !tensor.Shape(t.Shape).Eq(p.Value.Shape()) {
 			return fail("tensor %q has shape %v, parameter %q has %v", t.Name, t.Shape, param, p.Value.Shape())
 		}
-		var d *tensor.Dense
+		var values any
 		switch {
 		case t.Dtype == safetensors.F32 && params.Dtype() == tensor.Float32:
-			v, err := t.Float32s()
-			if err != nil {
-				return nil, err
-			}
-			d = tensor.New(tensor.WithShape(t.Shape...), tensor.WithBacking(v))
+			values, err = t.Float32s()
 		case t.Dtype == safetensors.F64 && params.Dtype() == tensor.Float64:
-			v, err := t.Float64s()
-			if err != nil {
-				return nil, err
-			}
-			d = tensor.New(tensor.WithShape(t.Shape...), tensor.WithBacking(v))
+			values, err = t.Float64s()
 		default:
 			return fail("tensor %q is %s, the parameters are %v", t.Name, t.Dtype, params.Dtype())
 		}
-		s.Tensors[t.Name] = d
+		if err != nil {
+			return nil, errors.Wrapf(err, "train: loading optimizer state from %s", path)
+		}
+		s.Tensors[t.Name] = tensor.New(tensor.WithShape(t.Shape...), tensor.WithBacking(values))
 	}
 	return s, nil
 }

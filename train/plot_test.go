@@ -1,12 +1,31 @@
 package train
 
 import (
+	"image"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
 )
+
+// plotFile runs PlotCurves to path and returns the image it wrote.
+func plotFile(t *testing.T, path string, epochs []EpochMetrics) image.Image {
+	t.Helper()
+	if err := PlotCurves(path, epochs); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
 
 func TestPlotCurves(t *testing.T) {
 	dir := t.TempDir()
@@ -26,19 +45,7 @@ func TestPlotCurves(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(dir, "curves.png")
-			if err := PlotCurves(path, tt.epochs); err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			img, err := png.Decode(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			img := plotFile(t, filepath.Join(dir, "curves.png"), tt.epochs)
 			if b := img.Bounds(); b.Dx() != CurvesWidth || b.Dy() != CurvesHeight {
 				t.Errorf("image is %dx%d, want %dx%d", b.Dx(), b.Dy(), CurvesWidth, CurvesHeight)
 			}
@@ -77,18 +84,7 @@ func TestCurvesImage(t *testing.T) {
 	}
 
 	path := filepath.Join(t.TempDir(), CurvesFile)
-	if err := PlotCurves(path, epochs); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	written, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	written := plotFile(t, path, epochs)
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
 			r1, g1, b1, a1 := img.At(x, y).RGBA()

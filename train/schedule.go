@@ -146,7 +146,7 @@ type Warmup struct {
 func (w Warmup) LR(base float64, step, _, totalSteps int) float64 {
 	n := warmupSteps(w.Warmup, totalSteps)
 	if step < n {
-		return base * float64(max(step, 0)+1) / float64(n)
+		return warmupLR(base, step, n)
 	}
 	return base
 }
@@ -165,7 +165,7 @@ type WarmupCosine struct {
 func (w WarmupCosine) LR(base float64, step, _, totalSteps int) float64 {
 	n := warmupSteps(w.Warmup, totalSteps)
 	if step < n {
-		return base * float64(max(step, 0)+1) / float64(n)
+		return warmupLR(base, step, n)
 	}
 	return cosine(base, step-n, totalSteps-n)
 }
@@ -191,6 +191,12 @@ func spec(name string, opts ...option) string {
 		return name
 	}
 	return name + ":" + strings.Join(set, ",")
+}
+
+// warmupLR returns the learning rate of step within a warmup of n steps,
+// base·(step+1)/n.
+func warmupLR(base float64, step, n int) float64 {
+	return base * float64(max(step, 0)+1) / float64(n)
 }
 
 // warmupSteps resolves a Warmup option into a number of steps in

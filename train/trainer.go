@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/gornn/gornn/datasets"
@@ -233,7 +234,7 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 			progress.Update(i+1, p.LossSum/float64(p.Rows), float64(p.Correct)/float64(p.Rows), p.Tokens)
 		}
 		progress.Finish()
-		m, err := t.finishEpoch(valData, perEpoch)
+		m, err := t.finishEpoch(valData, perEpoch, result.Epochs)
 		if err != nil {
 			return nil, err
 		}
@@ -256,8 +257,9 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 func epochLabel(epoch, epochs int) string { return fmt.Sprintf("epoch %d/%d", epoch+1, epochs) }
 
 // finishEpoch validates, records the epoch's metrics and writes the
-// checkpoints.
-func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int) (EpochMetrics, error) {
+// checkpoints, the metrics log, and the curves of logged (the epochs
+// already in the log, as Fit holds them) followed by this one.
+func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int, logged []EpochMetrics) (EpochMetrics, error) {
 	p := t.state.Partial
 	m := EpochMetrics{
 		Epoch:        t.state.Epoch + 1,
@@ -310,11 +312,7 @@ func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int) (EpochMet
 	if err := log.Close(); err != nil {
 		return m, err
 	}
-	all, err := ReadMetricsLog(filepath.Join(t.cfg.OutDir, MetricsFile))
-	if err != nil {
-		return m, err
-	}
-	return m, PlotCurves(filepath.Join(t.cfg.OutDir, CurvesFile), all)
+	return m, PlotCurves(filepath.Join(t.cfg.OutDir, CurvesFile), append(slices.Clip(logged), m))
 }
 
 // Step trains on one batch with learning rate lr: the rows are split over

@@ -39,12 +39,23 @@
 // blocks that update them, so that skipped rows are not read.
 #define PREFETCH(base) PREFETCHT0 512(base)(BX*1)
 
-// DECAY adds WeightDecay·p to the gradient when flagDecay is set.
-#define DECAY(nodecay) \
+// LOAD_P prefetches ahead in p and loads its block into Y3 (only blocks
+// that update p read it), then adds WeightDecay·p to the gradient when
+// flagDecay is set.
+#define LOAD_P(nodecay) \
+	PREFETCH(SI);                     \
+	VMOVUPS     (SI)(BX*1), Y3;       \
 	TESTQ       $const_flagDecay, DX; \
 	JZ          nodecay;              \
 	VFMADD231PS Y3, Y6, Y0;           /* g = fma(wd, p, g) */ \
 nodecay:
+
+// NEXT_BLOCK moves BX to the next block and jumps back to loop while
+// blocks are left.
+#define NEXT_BLOCK(loop) \
+	ADDQ $32, BX; \
+	DECQ CX;      \
+	JNZ  loop
 
 // func adam8(k *Adam, p, grad, m, v *float32, blocks, flags int)
 //
@@ -89,9 +100,7 @@ adam_loop:
 	JMP     adam_next
 
 adam_update:
-	PREFETCH(SI)
-	VMOVUPS (SI)(BX*1), Y3
-	DECAY(adam_nodecay)
+	LOAD_P(adam_nodecay)
 	VMULPS      (R8)(BX*1), Y7, Y1 // m·Beta1
 	VFMADD231PS Y0, Y8, Y1         // m = fma(OneMinusBeta1, g, m·Beta1)
 	VMULPS      Y0, Y10, Y4        // OneMinusBeta2·g
@@ -109,9 +118,7 @@ adam_update:
 	VMOVUPS     Y15, (DI)(BX*1)
 
 adam_next:
-	ADDQ $32, BX
-	DECQ CX
-	JNZ  adam_loop
+	NEXT_BLOCK(adam_loop)
 
 adam_done:
 	VZEROUPPER
@@ -136,21 +143,16 @@ sgd_loop:
 	TESTQ   $const_flagSkip, DX
 	JZ      sgd_update
 	VPTEST  Y0, Y0            // any g other than +0
-	JNZ     sgd_update
-	JMP     sgd_next          // g is +0 already
+	JZ      sgd_next          // g is +0 already
 
 sgd_update:
-	PREFETCH(SI)
-	VMOVUPS (SI)(BX*1), Y3
-	DECAY(sgd_nodecay)
+	LOAD_P(sgd_nodecay)
 	VFMADD231PS Y0, Y13, Y3   // p = fma(NegLR, g, p)
 	VMOVUPS     Y3, (SI)(BX*1)
 	VMOVUPS     Y15, (DI)(BX*1)
 
 sgd_next:
-	ADDQ $32, BX
-	DECQ CX
-	JNZ  sgd_loop
+	NEXT_BLOCK(sgd_loop)
 
 sgd_done:
 	VZEROUPPER
@@ -182,13 +184,10 @@ sgdm_loop:
 	JZ      sgdm_update
 	VPOR    (R8)(BX*1), Y0, Y4
 	VPTEST  Y4, Y4            // any g or buf other than +0
-	JNZ     sgdm_update
-	JMP     sgdm_next
+	JZ      sgdm_next
 
 sgdm_update:
-	PREFETCH(SI)
-	VMOVUPS (SI)(BX*1), Y3
-	DECAY(sgdm_nodecay)
+	LOAD_P(sgdm_nodecay)
 	TESTQ   $const_flagFirst, DX
 	JNZ     sgdm_first
 	VMULPS      (R8)(BX*1), Y7, Y1 // buf·Momentum
@@ -214,9 +213,7 @@ sgdm_apply:
 	VMOVUPS     Y15, (DI)(BX*1)
 
 sgdm_next:
-	ADDQ $32, BX
-	DECQ CX
-	JNZ  sgdm_loop
+	NEXT_BLOCK(sgdm_loop)
 
 sgdm_done:
 	VZEROUPPER
@@ -257,13 +254,10 @@ rms_loop:
 	JZ      rms_update
 	VPOR    (R8)(BX*1), Y0, Y4
 	VPTEST  Y4, Y4            // any g or v other than +0
-	JNZ     rms_update
-	JMP     rms_next
+	JZ      rms_next
 
 rms_update:
-	PREFETCH(SI)
-	VMOVUPS (SI)(BX*1), Y3
-	DECAY(rms_nodecay)
+	LOAD_P(rms_nodecay)
 	RMSPROP_V
 	VMULPS  Y0, Y13, Y4       // NegLR·g
 	VDIVPS  Y5, Y4, Y4
@@ -273,9 +267,7 @@ rms_update:
 	VMOVUPS Y15, (DI)(BX*1)
 
 rms_next:
-	ADDQ $32, BX
-	DECQ CX
-	JNZ  rms_loop
+	NEXT_BLOCK(rms_loop)
 
 rms_done:
 	VZEROUPPER
@@ -312,13 +304,10 @@ rmsm_loop:
 	VPOR    (R8)(BX*1), Y0, Y4
 	VPOR    (R9)(BX*1), Y4, Y4
 	VPTEST  Y4, Y4            // any g, v or buf other than +0
-	JNZ     rmsm_update
-	JMP     rmsm_next
+	JZ      rmsm_next
 
 rmsm_update:
-	PREFETCH(SI)
-	VMOVUPS (SI)(BX*1), Y3
-	DECAY(rmsm_nodecay)
+	LOAD_P(rmsm_nodecay)
 	RMSPROP_V
 	VMULPS      (R9)(BX*1), Y7, Y1 // buf·Momentum
 	VDIVPS      Y5, Y0, Y4         // g/a
@@ -330,9 +319,7 @@ rmsm_update:
 	VMOVUPS     Y15, (DI)(BX*1)
 
 rmsm_next:
-	ADDQ $32, BX
-	DECQ CX
-	JNZ  rmsm_loop
+	NEXT_BLOCK(rmsm_loop)
 
 rmsm_done:
 	VZEROUPPER
@@ -370,13 +357,10 @@ ada_loop:
 	VPCMPEQD  Y11, Y4, Y4     // lanes whose bits are at most +Inf's: s in [+0, +Inf]
 	VMOVMSKPS Y4, AX
 	CMPL      AX, $0xff
-	JNE       ada_update
-	JMP       ada_next
+	JE        ada_next
 
 ada_update:
-	PREFETCH(SI)
-	VMOVUPS (SI)(BX*1), Y3
-	DECAY(ada_nodecay)
+	LOAD_P(ada_nodecay)
 	VMOVUPS     (R8)(BX*1), Y2
 	VFMADD231PS Y0, Y0, Y2    // s = fma(g, g, s)
 	VSQRTPS     Y2, Y5
@@ -389,9 +373,7 @@ ada_update:
 	VMOVUPS     Y15, (DI)(BX*1)
 
 ada_next:
-	ADDQ $32, BX
-	DECQ CX
-	JNZ  ada_loop
+	NEXT_BLOCK(ada_loop)
 
 ada_done:
 	VZEROUPPER

@@ -336,8 +336,7 @@ func TestSkipIsExact(t *testing.T) {
 				}
 				if c.skips && step == 0 {
 					// Count the elements the reference left unchanged.
-					_, _, bst := before.slices()
-					bp, _, _ := before.slices()
+					bp, _, bst := before.slices()
 					for i := range bp {
 						if math.Float32bits(bp[i]) == math.Float32bits(p[i]) && (len(bst) == 0 || math.Float32bits(bst[0][i]) == math.Float32bits(st[0][i])) {
 							skipped++
