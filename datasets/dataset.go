@@ -58,9 +58,9 @@ func (ds *Dataset) CheckTrainable() error {
 	if len(ds.Examples) == 0 {
 		return errors.Errorf("%s: no examples to train on", ds.Path)
 	}
-	for i, ex := range ds.Examples {
-		if ex.Label < 0 || ex.Label >= len(ds.Classes) {
-			return errors.Errorf("%s: label %d is not a class index (have %d classes)", ds.where(i), ex.Label, len(ds.Classes))
+	for i := range ds.Examples {
+		if err := ds.checkLabel(i); err != nil {
+			return err
 		}
 	}
 	var present []string
@@ -72,6 +72,15 @@ func (ds *Dataset) CheckTrainable() error {
 	if len(present) < 2 {
 		return errors.Errorf("%s: all %d examples are of class %q; training needs at least two classes",
 			ds.Path, len(ds.Examples), present[0])
+	}
+	return nil
+}
+
+// checkLabel returns an error naming example i unless its label indexes
+// Classes.
+func (ds *Dataset) checkLabel(i int) error {
+	if label := ds.Examples[i].Label; label < 0 || label >= len(ds.Classes) {
+		return errors.Errorf("%s: label %d is not a class index (have %d classes)", ds.where(i), label, len(ds.Classes))
 	}
 	return nil
 }

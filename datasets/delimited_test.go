@@ -7,15 +7,7 @@ import (
 )
 
 func TestLoadCSV(t *testing.T) {
-	tests := []struct {
-		name    string
-		content string
-		opts    LoadOptions
-		texts   []string
-		labels  []int
-		lines   []int
-		classes []string
-	}{
+	testLoad(t, "data.csv", []loadCase{
 		{
 			name:    "string labels sorted",
 			content: "text,label\nfine day,pos\nawful day,neg\nok,pos\n",
@@ -86,16 +78,7 @@ func TestLoadCSV(t *testing.T) {
 			texts:   []string{"x", "y"}, labels: []int{0, 1}, lines: []int{3, 5},
 			classes: []string{"a", "b"},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ds, err := Load(writeFile(t, t.TempDir(), "data.csv", tt.content), tt.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkDataset(t, ds, tt.texts, tt.labels, tt.lines, tt.classes)
-		})
-	}
+	})
 }
 
 // checkDataset compares ds with the wanted texts, labels, lines and classes.

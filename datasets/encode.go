@@ -32,6 +32,55 @@ type EncodeOptions struct {
 // or with opts.Lenient is skipped and reported. Labels must index
 // ds.Classes.
 func Encode(ds *Dataset, tok Tokenizer, v *Vocab, opts EncodeOptions) (*Encoded, error) {
+	return encode(ds, tok, opts, v.Encode)
+}
+
+// encodeNewVocab is BuildVocab followed by Encode with the new vocabulary,
+// tokenizing each text once: every distinct token gets a provisional id,
+// counted as it goes, and the ids are mapped to the vocabulary's once it is
+// built from the counts.
+func encodeNewVocab(ds *Dataset, tok Tokenizer, vocabOpts VocabOptions, opts EncodeOptions) (*Encoded, *Vocab, error) {
+	if err := vocabOpts.check(); err != nil {
+		return nil, nil, errors.Wrapf(err, "vocabulary of %s", ds.Path)
+	}
+	provisional := make(map[string]int)
+	var counts []int // by provisional id
+	enc, err := encode(ds, tok, opts, func(tokens []string) []int {
+		ids := make([]int, len(tokens))
+		for i, token := range tokens {
+			id, ok := provisional[token]
+			if !ok {
+				id = len(counts)
+				provisional[token] = id
+				counts = append(counts, 0)
+			}
+			counts[id]++
+			ids[i] = id
+		}
+		return ids
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	byToken := make(map[string]int, len(provisional))
+	for token, id := range provisional {
+		byToken[token] = counts[id]
+	}
+	v := vocabFromCounts(byToken, vocabOpts)
+	final := make([]int, len(counts)) // by provisional id
+	for token, id := range provisional {
+		final[id] = v.encodeToken(token)
+	}
+	for _, ids := range enc.IDs {
+		for i, id := range ids {
+			ids[i] = final[id]
+		}
+	}
+	return enc, v, nil
+}
+
+// encode is Encode with the tokens of a text mapped to ids by ids.
+func encode(ds *Dataset, tok Tokenizer, opts EncodeOptions, ids func(tokens []string) []int) (*Encoded, error) {
 	enc := &Encoded{
 		IDs:      make([][]int, 0, len(ds.Examples)),
 		Labels:   make([]int, 0, len(ds.Examples)),
@@ -39,8 +88,8 @@ func Encode(ds *Dataset, tok Tokenizer, v *Vocab, opts EncodeOptions) (*Encoded,
 		Classes:  ds.Classes,
 	}
 	for i, ex := range ds.Examples {
-		if ex.Label < 0 || ex.Label >= len(ds.Classes) {
-			return nil, errors.Errorf("%s: label %d is not a class index (have %d classes)", ds.where(i), ex.Label, len(ds.Classes))
+		if err := ds.checkLabel(i); err != nil {
+			return nil, err
 		}
 		tokens := tok.Tokenize(ex.Text)
 		if len(tokens) == 0 {
@@ -51,7 +100,7 @@ func Encode(ds *Dataset, tok Tokenizer, v *Vocab, opts EncodeOptions) (*Encoded,
 			enc.Skipped = append(enc.Skipped, SkippedRow{Line: ex.Line, Reason: problem})
 			continue
 		}
-		enc.IDs = append(enc.IDs, v.Encode(tokens))
+		enc.IDs = append(enc.IDs, ids(tokens))
 		enc.Labels = append(enc.Labels, ex.Label)
 		enc.Examples = append(enc.Examples, i)
 	}

@@ -53,3 +53,28 @@ func realAGNewsTest(t testing.TB) string {
 	}
 	return path
 }
+
+// loadCase is a file that Load reads without error and what it must give.
+type loadCase struct {
+	name    string
+	content string
+	opts    LoadOptions
+	texts   []string
+	labels  []int
+	lines   []int
+	classes []string
+}
+
+// testLoad runs each case as a subtest, the content in a file called name.
+func testLoad(t *testing.T, name string, cases []loadCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ds, err := Load(writeFile(t, t.TempDir(), name, c.content), c.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkDataset(t, ds, c.texts, c.labels, c.lines, c.classes)
+		})
+	}
+}

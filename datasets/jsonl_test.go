@@ -6,15 +6,7 @@ import (
 )
 
 func TestLoadJSONL(t *testing.T) {
-	tests := []struct {
-		name    string
-		content string
-		opts    LoadOptions
-		texts   []string
-		labels  []int
-		lines   []int
-		classes []string
-	}{
+	testLoad(t, "data.jsonl", []loadCase{
 		{
 			name:    "string labels",
 			content: `{"text": "good", "label": "pos"}` + "\n" + `{"label": "neg", "text": "bad", "extra": [1, 2]}` + "\n",
@@ -42,16 +34,7 @@ func TestLoadJSONL(t *testing.T) {
 			opts:    LoadOptions{Classes: []string{"pos", "neg"}},
 			texts:   []string{"a"}, labels: []int{1}, lines: []int{1}, classes: []string{"pos", "neg"},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ds, err := Load(writeFile(t, t.TempDir(), "data.jsonl", tt.content), tt.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkDataset(t, ds, tt.texts, tt.labels, tt.lines, tt.classes)
-		})
-	}
+	})
 }
 
 func TestLoadJSONLBadRows(t *testing.T) {

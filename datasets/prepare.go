@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -112,17 +113,13 @@ func Prepare(src Source) (*Prepared, error) {
 	if err := trainDS.CheckTrainable(); err != nil {
 		return nil, err
 	}
-	vocab, err := BuildVocab(trainDS, tok, src.Vocab)
-	if err != nil {
-		return nil, err
-	}
-	p := &Prepared{Vocab: vocab, Tokenizer: tok, Classes: trainDS.Classes, TrainSource: trainDS, ValSource: valDS}
+	p := &Prepared{Tokenizer: tok, Classes: trainDS.Classes, TrainSource: trainDS, ValSource: valDS}
 	opts := EncodeOptions{Lenient: src.Load.Lenient}
-	if p.Train, err = Encode(trainDS, tok, vocab, opts); err != nil {
+	if p.Train, p.Vocab, err = encodeNewVocab(trainDS, tok, src.Vocab, opts); err != nil {
 		return nil, err
 	}
 	if valDS != nil {
-		if p.Val, err = Encode(valDS, tok, vocab, opts); err != nil {
+		if p.Val, err = Encode(valDS, tok, p.Vocab, opts); err != nil {
 			return nil, err
 		}
 	}
@@ -145,7 +142,7 @@ func (src Source) datasets() (trainDS, valDS *Dataset, err error) {
 		if valDS, err = Load(src.ValPath, src.Load); err != nil {
 			return nil, nil, err
 		}
-		if !sameClasses(valDS.Classes, trainDS.Classes) {
+		if !slices.Equal(valDS.Classes, trainDS.Classes) {
 			return nil, nil, errors.Errorf("datasets: %s has classes %v, %s has %v", src.ValPath, valDS.Classes, src.Path, trainDS.Classes)
 		}
 		valDS, err = src.ValRows.of(valDS)
@@ -155,16 +152,4 @@ func (src Source) datasets() (trainDS, valDS *Dataset, err error) {
 		trainDS, valDS, err = Split(trainDS, src.ValSplit, src.Seed)
 	}
 	return trainDS, valDS, err
-}
-
-func sameClasses(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -3,6 +3,7 @@ package datasets
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -92,5 +93,38 @@ func TestPrepare(t *testing.T) {
 	}
 	if p.Vocab.ID("brilliant") != UnkID {
 		t.Error("a validation-only word entered the vocabulary")
+	}
+}
+
+// TestPrepareMatchesBuildVocabAndEncode checks that Prepare, which
+// tokenizes each training text once, gives the vocabulary and ids of
+// BuildVocab followed by Encode.
+func TestPrepareMatchesBuildVocabAndEncode(t *testing.T) {
+	data := writeFile(t, t.TempDir(), "data.csv", "label,text\n"+
+		"a,the cat <pad> the <unk> dog\nb,!?\nb,\";:\"\na,a b c d e f g\nb,the the dog cat x\na,g f e\n")
+	for _, src := range []Source{
+		{BuiltinSize: 300, Vocab: VocabOptions{MaxSize: 50}},
+		{Path: data, ValSplit: -1, Load: LoadOptions{Lenient: true}, Vocab: VocabOptions{MaxSize: 8}},
+		{Path: data, ValSplit: -1, Load: LoadOptions{Lenient: true}, Vocab: VocabOptions{MinFreq: 2}},
+		{Path: data, ValSplit: -1, Load: LoadOptions{Lenient: true}, Tokenizer: CharTokenizer},
+	} {
+		p, err := Prepare(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vocab, err := BuildVocab(p.TrainSource, p.Tokenizer, src.Vocab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(p.Vocab.Tokens(), vocab.Tokens()) {
+			t.Errorf("%+v: vocabulary %q, want %q", src, p.Vocab.Tokens(), vocab.Tokens())
+		}
+		enc, err := Encode(p.TrainSource, p.Tokenizer, vocab, EncodeOptions{Lenient: src.Load.Lenient})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(p.Train, enc) {
+			t.Errorf("%+v: encoded\n%+v, want\n%+v", src, p.Train, enc)
+		}
 	}
 }

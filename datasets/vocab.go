@@ -138,13 +138,18 @@ func (v *Vocab) Tokens() []string { return slices.Clone(v.tokens) }
 func (v *Vocab) Encode(tokens []string) []int {
 	ids := make([]int, len(tokens))
 	for i, token := range tokens {
-		id, ok := v.ids[token]
-		if !ok || id == PadID {
-			id = UnkID
-		}
-		ids[i] = id
+		ids[i] = v.encodeToken(token)
 	}
 	return ids
+}
+
+// encodeToken returns the id Encode gives token.
+func (v *Vocab) encodeToken(token string) int {
+	id, ok := v.ids[token]
+	if !ok || id == PadID {
+		return UnkID
+	}
+	return id
 }
 
 // Decode returns the tokens of ids, [len(ids)], UnkToken for an id out of

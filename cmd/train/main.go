@@ -289,13 +289,29 @@ func (o options) configs() (datasets.Source, models.Config, models.Options, trai
 	default:
 		return bad(errors.Errorf("-impl %q: want fused or composed", o.Impl))
 	}
-	for _, p := range []struct {
+	type intFlag struct {
 		name  string
 		value int
-	}{{"-embed", o.Embed}, {"-hidden", o.Hidden}, {"-layers", o.Layers}, {"-epochs", o.Epochs}, {"-batch", o.Batch}, {"-workers", o.Workers}} {
+	}
+	positive := []intFlag{{"-embed", o.Embed}, {"-hidden", o.Hidden}, {"-layers", o.Layers}, {"-epochs", o.Epochs}, {"-batch", o.Batch}, {"-workers", o.Workers}}
+	if o.Data == "" {
+		positive = append(positive, intFlag{"-builtin", o.Builtin}) // 0 would mean the library's default size
+	}
+	for _, p := range positive {
 		if p.value <= 0 {
 			return bad(errors.Errorf("%s %d: must be positive", p.name, p.value))
 		}
+	}
+	for _, p := range []intFlag{{"-max-len", o.MaxLen}, {"-min-freq", o.MinFreq}, {"-patience", o.Patience}} {
+		if p.value < 0 {
+			return bad(errors.Errorf("%s %d: must not be negative", p.name, p.value))
+		}
+	}
+	if o.VocabSize < 0 || o.VocabSize == 1 {
+		return bad(errors.Errorf("-vocab-size %d: want 0 (no limit) or at least 2 (<pad> and <unk>)", o.VocabSize))
+	}
+	if o.Dropout < 0 || o.Dropout >= 1 {
+		return bad(errors.Errorf("-dropout %v: want 0 <= P < 1", o.Dropout))
 	}
 	modelCfg := models.Config{
 		Cell: cell, EmbedDim: o.Embed, HiddenSize: o.Hidden, NumLayers: o.Layers, Bidirectional: o.Bidirectional,
@@ -364,7 +380,7 @@ func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
 
 func saveOptions(o options) error {
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return err
+		return errors.Wrap(err, "run directory")
 	}
 	return atomicfile.WriteFile(filepath.Join(o.Out, argsFile), func(w io.Writer) error {
 		enc := json.NewEncoder(w)

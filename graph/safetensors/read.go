@@ -54,31 +54,27 @@ func (f *File) Tensor(name string) (Tensor, bool) {
 
 // Float32s returns the values and shape of the F32 tensor called name.
 func (f *File) Float32s(name string) ([]float32, []int, error) {
-	t, err := f.lookup(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	v, err := t.Float32s()
-	return v, t.Shape, err
+	return values(f, name, Tensor.Float32s)
 }
 
 // Float64s returns the values and shape of the F64 tensor called name.
 func (f *File) Float64s(name string) ([]float64, []int, error) {
-	t, err := f.lookup(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	v, err := t.Float64s()
-	return v, t.Shape, err
+	return values(f, name, Tensor.Float64s)
 }
 
 // Int64s returns the values and shape of the I64 tensor called name.
 func (f *File) Int64s(name string) ([]int64, []int, error) {
+	return values(f, name, Tensor.Int64s)
+}
+
+// values returns the shape of the tensor called name and its values as
+// decode decodes them.
+func values[T any](f *File, name string, decode func(Tensor) ([]T, error)) ([]T, []int, error) {
 	t, err := f.lookup(name)
 	if err != nil {
 		return nil, nil, err
 	}
-	v, err := t.Int64s()
+	v, err := decode(t)
 	return v, t.Shape, err
 }
 
@@ -102,6 +98,9 @@ func ReadFile(path string) (*File, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, "safetensors")
 	}
+	if st.IsDir() {
+		return nil, errors.Errorf("safetensors: %s is a directory, not a file", path)
+	}
 	f, err := read(fh, st.Size())
 	return f, errors.Wrapf(err, "safetensors: %s", path)
 }
@@ -111,14 +110,16 @@ func ReadFile(path string) (*File, error) {
 // without reading past that limit, so maxSize bounds the memory Read
 // allocates.
 func Read(r io.Reader, maxSize int64) (*File, error) {
+	if maxSize <= 0 {
+		return nil, errors.Errorf("safetensors: maxSize %d is not positive", maxSize)
+	}
 	f, err := read(r, maxSize)
 	return f, errors.Wrap(err, "safetensors")
 }
 
+// read is Read for a file of at most maxSize bytes; ReadFile passes the
+// file's size, 0 for an empty file.
 func read(r io.Reader, maxSize int64) (*File, error) {
-	if maxSize <= 0 {
-		return nil, errors.Errorf("maxSize %d is not positive", maxSize)
-	}
 	var lenBuf [8]byte
 	if maxSize < 8 {
 		return nil, errors.Errorf("file too short: at most %d bytes, the header length alone takes 8", maxSize)

@@ -393,3 +393,19 @@ func TestReadFileErrorsNameTheFile(t *testing.T) {
 		t.Error("ReadFile of a missing file succeeded")
 	}
 }
+
+// TestReadFileNotAFile checks the errors for an empty file and a directory,
+// which once said "maxSize 0 is not positive" and "file too short: 0 bytes".
+func TestReadFileNotAFile(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.safetensors")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{empty: "file too short", dir: "is a directory"} {
+		_, err := ReadFile(path)
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), want) {
+			t.Errorf("ReadFile(%s) error %v, want one naming the file and saying %q", path, err, want)
+		}
+	}
+}

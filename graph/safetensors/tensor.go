@@ -20,31 +20,30 @@ type Tensor struct {
 // FromFloat32s returns an F32 tensor holding a copy of values. Write rejects
 // it if len(values) is not the product of shape.
 func FromFloat32s(name string, shape []int, values []float32) Tensor {
-	data := make([]byte, 4*len(values))
-	for i, v := range values {
-		binary.LittleEndian.PutUint32(data[4*i:], math.Float32bits(v))
-	}
-	return Tensor{Name: name, Dtype: F32, Shape: append([]int(nil), shape...), Data: data}
+	return encode(name, F32, shape, values, func(b []byte, v float32) { binary.LittleEndian.PutUint32(b, math.Float32bits(v)) })
 }
 
 // FromFloat64s returns an F64 tensor holding a copy of values. Write rejects
 // it if len(values) is not the product of shape.
 func FromFloat64s(name string, shape []int, values []float64) Tensor {
-	data := make([]byte, 8*len(values))
-	for i, v := range values {
-		binary.LittleEndian.PutUint64(data[8*i:], math.Float64bits(v))
-	}
-	return Tensor{Name: name, Dtype: F64, Shape: append([]int(nil), shape...), Data: data}
+	return encode(name, F64, shape, values, func(b []byte, v float64) { binary.LittleEndian.PutUint64(b, math.Float64bits(v)) })
 }
 
 // FromInt64s returns an I64 tensor holding a copy of values. Write rejects
 // it if len(values) is not the product of shape.
 func FromInt64s(name string, shape []int, values []int64) Tensor {
-	data := make([]byte, 8*len(values))
+	return encode(name, I64, shape, values, func(b []byte, v int64) { binary.LittleEndian.PutUint64(b, uint64(v)) })
+}
+
+// encode returns a tensor of dtype with a copy of shape, whose data holds
+// values, each written by put into the element's bytes.
+func encode[T any](name string, dtype Dtype, shape []int, values []T, put func([]byte, T)) Tensor {
+	size := dtype.Size()
+	data := make([]byte, size*len(values))
 	for i, v := range values {
-		binary.LittleEndian.PutUint64(data[8*i:], uint64(v))
+		put(data[size*i:], v)
 	}
-	return Tensor{Name: name, Dtype: I64, Shape: append([]int(nil), shape...), Data: data}
+	return Tensor{Name: name, Dtype: dtype, Shape: append([]int(nil), shape...), Data: data}
 }
 
 // Elements returns the number of elements of t's shape (1 for a scalar).
@@ -55,36 +54,29 @@ func (t Tensor) Elements() int {
 
 // Float32s decodes an F32 tensor's data.
 func (t Tensor) Float32s() ([]float32, error) {
-	if err := t.check(F32); err != nil {
-		return nil, err
-	}
-	out := make([]float32, len(t.Data)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
-	}
-	return out, nil
+	return decode(t, F32, func(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) })
 }
 
 // Float64s decodes an F64 tensor's data.
 func (t Tensor) Float64s() ([]float64, error) {
-	if err := t.check(F64); err != nil {
-		return nil, err
-	}
-	out := make([]float64, len(t.Data)/8)
-	for i := range out {
-		out[i] = math.Float64frombits(binary.LittleEndian.Uint64(t.Data[8*i:]))
-	}
-	return out, nil
+	return decode(t, F64, func(b []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b)) })
 }
 
 // Int64s decodes an I64 tensor's data.
 func (t Tensor) Int64s() ([]int64, error) {
-	if err := t.check(I64); err != nil {
+	return decode(t, I64, func(b []byte) int64 { return int64(binary.LittleEndian.Uint64(b)) })
+}
+
+// decode checks that t is a tensor of dtype want and converts each element
+// of its data with value, which gets the element's bytes first.
+func decode[T any](t Tensor, want Dtype, value func([]byte) T) ([]T, error) {
+	if err := t.check(want); err != nil {
 		return nil, err
 	}
-	out := make([]int64, len(t.Data)/8)
+	size := want.Size()
+	out := make([]T, len(t.Data)/size)
 	for i := range out {
-		out[i] = int64(binary.LittleEndian.Uint64(t.Data[8*i:]))
+		out[i] = value(t.Data[size*i:])
 	}
 	return out, nil
 }
