@@ -395,17 +395,35 @@ func report(w io.Writer, data *datasets.Prepared) {
 		fmt.Fprintf(w, ", %d validation", data.Val.Len())
 	}
 	fmt.Fprintf(w, "; classes %s; vocabulary %d tokens\n", strings.Join(data.Classes, ", "), data.Vocab.Len())
-	skipped := len(data.TrainSource.Skipped) + len(data.Train.Skipped)
+	var skipped []string
+	note := func(ds *datasets.Dataset, rows []datasets.SkippedRow) {
+		for _, r := range rows {
+			skipped = append(skipped, fmt.Sprintf("%s:%d: %s", ds.Path, r.Line, r.Reason))
+		}
+	}
+	note(data.TrainSource, data.TrainSource.Skipped)
+	note(data.TrainSource, data.Train.Skipped)
 	if data.ValSource != nil {
-		skipped += len(data.ValSource.Skipped)
+		note(data.ValSource, data.ValSource.Skipped)
+		if data.Val != nil {
+			note(data.ValSource, data.Val.Skipped)
+		}
 	}
-	if data.Val != nil {
-		skipped += len(data.Val.Skipped)
+	if len(skipped) == 0 {
+		return
 	}
-	if skipped > 0 {
-		fmt.Fprintf(w, "skipped %d malformed or empty rows (-lenient)\n", skipped)
+	fmt.Fprintf(w, "skipped %d malformed or empty rows (-lenient):\n", len(skipped))
+	for i, line := range skipped {
+		if i == maxSkippedShown {
+			fmt.Fprintf(w, "  ... and %d more\n", len(skipped)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s\n", line)
 	}
 }
+
+// maxSkippedShown bounds the skipped rows report lists one by one.
+const maxSkippedShown = 20
 
 func summarize(w io.Writer, out string, result *train.Result) {
 	if len(result.Epochs) == 0 {

@@ -17,6 +17,10 @@ func TestExitCodes(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("label,text\npos,fine\nneg\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	partlyBad := filepath.Join(dir, "partly_bad.csv")
+	if err := os.WriteFile(partlyBad, []byte("label,text\npos,fine\nneg,poor\nneg\npos,good\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
@@ -39,6 +43,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown optimizer", []string{"-optimizer", "lion", "-builtin", "40", "-out", filepath.Join(dir, "x")}, exitUsage, "lion"},
 		{"missing data", []string{"-data", filepath.Join(dir, "nope.csv")}, exitFailure, "nope.csv"},
 		{"malformed row", []string{"-data", bad}, exitFailure, "bad.csv:3"},
+		{"lenient lists skipped rows", []string{"-data", partlyBad, "-lenient", "-val-split", "0", "-epochs", "1", "-quiet", "-out", filepath.Join(dir, "lenient")}, exitOK, "partly_bad.csv:4: got 1 fields"},
 		{"resume without run", []string{"-resume", filepath.Join(dir, "none")}, exitUsage, "run.json"},
 		{"resume with other options", []string{"-resume", dir, "-hidden", "8"}, exitUsage, "-hidden cannot change"},
 	}
