@@ -320,10 +320,14 @@ func TestPackedBSetMemory(t *testing.T) {
 // rows alone (which takes the thin kernels for one or two rows, or other
 // tile heights) gives the rows of the whole product. SgemmPackedB's
 // bit-identity with Sgemm, and the fused kernels' results for a row
-// whatever the batch, rest on this.
+// whatever the batch, rest on this. OpenBLAS does not promise it, so with
+// the openblas tag Sgemm is left out and gornn's own kernels are checked.
 func TestSgemmRowsIndependent(t *testing.T) {
 	rng := rand.New(rand.NewSource(13))
-	variants := []impl{{"Sgemm", Sgemm}, {"generic", sgemmGeneric}}
+	variants := []impl{{"generic", sgemmGeneric}}
+	if Backend() != "openblas" {
+		variants = append(variants, impl{"Sgemm", Sgemm})
+	}
 	if native != genericBackend {
 		variants = append(variants, impl{"native/packA", withPlan(native, true, false)})
 	}
