@@ -3,7 +3,6 @@ package models
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -27,11 +26,7 @@ func (c *Classifier) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return errors.Wrapf(err, "models: saving to %s", dir)
 	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, ConfigFile), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(c.cfg)
-	}); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(dir, ConfigFile), c.cfg); err != nil {
 		return errors.Wrap(err, "models")
 	}
 	if err := c.vocab.Save(filepath.Join(dir, VocabFile)); err != nil {

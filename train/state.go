@@ -3,7 +3,6 @@ package train
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -72,11 +71,7 @@ func (t *Trainer) saveLast() error {
 	if err := SaveOptimizerState(filepath.Join(dir, OptimizerFile), t.opt.State()); err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(dir, StateFile), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(t.state)
-	})
+	return atomicfile.WriteJSON(filepath.Join(dir, StateFile), t.state)
 }
 
 // Resume loads the last checkpoint of the run directory dir (weights,

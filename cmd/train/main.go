@@ -382,11 +382,7 @@ func saveOptions(o options) error {
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return errors.Wrap(err, "run directory")
 	}
-	return atomicfile.WriteFile(filepath.Join(o.Out, argsFile), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(o)
-	})
+	return atomicfile.WriteJSON(filepath.Join(o.Out, argsFile), o)
 }
 
 func report(w io.Writer, data *datasets.Prepared) {

@@ -5,6 +5,7 @@ package atomicfile
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -66,4 +67,14 @@ func SyncDir(dir string) error {
 	}
 	defer d.Close()
 	return errors.Wrapf(d.Sync(), "sync %s", dir)
+}
+
+// WriteJSON writes v to path as indented JSON, atomically as WriteFile
+// does.
+func WriteJSON(path string, v any) error {
+	return WriteFile(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
 }
