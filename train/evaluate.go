@@ -37,8 +37,7 @@ func Evaluate(model Model, data *datasets.Encoded, batchSize, maxLen, workers in
 			return Evaluation{}, err
 		}
 		lossSum += loss * float64(b.Size)
-		classes = append(classes[:0], make([]int, b.Size)...)
-		if err := split.Predictions(classes); err != nil {
+		if classes, err = split.Predictions(classes); err != nil {
 			return Evaluation{}, err
 		}
 		if err := conf.AddBatch(b.Labels, classes); err != nil {

@@ -1,11 +1,11 @@
 package train
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
-	"github.com/pkg/errors"
 )
 
 // Split is one batch spread over data-parallel workers: network w ran rows
@@ -87,17 +87,17 @@ func (s *Split) Loss() (float64, error) {
 	return loss, nil
 }
 
-// Predictions writes each row's most likely class into classes [B].
-func (s *Split) Predictions(classes []int) error {
-	if len(classes) != s.From[len(s.Nets)] {
-		return errors.Errorf("train: %d classes for %d rows", len(classes), s.From[len(s.Nets)])
-	}
+// Predictions returns each row's most likely class, [B], in classes
+// resized to the batch's rows: its memory is reused when large enough, so
+// a caller that passes the previous batch's result allocates nothing.
+func (s *Split) Predictions(classes []int) ([]int, error) {
+	classes = slices.Grow(classes[:0], s.From[len(s.Nets)])[:s.From[len(s.Nets)]]
 	for w, net := range s.Nets {
 		if err := net.Predictions(classes[s.From[w]:s.From[w+1]], nil); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return classes, nil
 }
 
 // AccumulateGrads adds the workers' gradients, weighted by their shares of

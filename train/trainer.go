@@ -335,8 +335,7 @@ func (t *Trainer) Step(b datasets.Batch, lr float64) (loss float64, correct int,
 	if loss, err = split.Loss(); err != nil {
 		return 0, 0, err
 	}
-	t.classes = append(t.classes[:0], make([]int, b.Size)...)
-	if err := split.Predictions(t.classes); err != nil {
+	if t.classes, err = split.Predictions(t.classes); err != nil {
 		return 0, 0, err
 	}
 	for i, c := range t.classes {

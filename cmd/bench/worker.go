@@ -220,8 +220,7 @@ func (w *worker) batch(b datasets.Batch, mode graph.Mode) (loss float64, correct
 	if err != nil {
 		return 0, 0, err
 	}
-	w.classes = append(w.classes[:0], make([]int, b.Size)...)
-	if err := split.Predictions(w.classes); err != nil {
+	if w.classes, err = split.Predictions(w.classes); err != nil {
 		return 0, 0, err
 	}
 	for i, c := range w.classes {
