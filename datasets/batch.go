@@ -7,14 +7,55 @@ import (
 	"github.com/pkg/errors"
 )
 
-// Batch is one padded batch of B rows padded to T steps.
+// NoTarget fills per-token targets where there is nothing to predict, past
+// each row's length: a target no loss counts. It is PyTorch's default
+// ignore_index.
+const NoTarget = -100
+
+// Batch is one padded batch: B rows of a token sequence padded to T steps,
+// with what the task predicts of them.
 type Batch struct {
-	IDs     []int // [B*T] row-major token ids, PadID after each row's length
-	Lengths []int // [B] true lengths, 1 <= Lengths[i] <= T
-	Labels  []int // [B] class indices; nil for PadBatch
-	Index   []int // [B] positions of the rows in the encoded dataset
-	Size    int   // B
-	Steps   int   // T (max of Lengths)
+	IDs     []int  // [B*T] row-major token ids, PadID after each row's length
+	Lengths []int  // [B] true lengths, 1 <= Lengths[i] <= T
+	Labels  []int  // [B] class indices; nil when the rows have no classes (and for PadBatch)
+	Targets []int  // [B*T] per-token targets, row-major like IDs, NoTarget after each row's length; nil when the rows have none
+	Second  *Batch // the rows' second sequence (a translation's target), padded to its own length; nil for one-sequence tasks
+	Index   []int  // [B] positions of the rows in the encoded dataset
+	Size    int    // B
+	Steps   int    // T (max of Lengths)
+}
+
+// Tokens returns the number of real (unpadded) tokens of the batch's
+// sequences.
+func (b Batch) Tokens() int {
+	n := 0
+	for _, l := range b.Lengths {
+		n += l
+	}
+	if b.Second != nil {
+		n += b.Second.Tokens()
+	}
+	return n
+}
+
+// Rows returns the batch of rows from <= i < to, sharing b's memory: one
+// data-parallel worker's share.
+func (b Batch) Rows(from, to int) Batch {
+	part := Batch{IDs: b.IDs[from*b.Steps : to*b.Steps], Lengths: b.Lengths[from:to], Size: to - from, Steps: b.Steps}
+	if b.Labels != nil {
+		part.Labels = b.Labels[from:to]
+	}
+	if b.Targets != nil {
+		part.Targets = b.Targets[from*b.Steps : to*b.Steps]
+	}
+	if b.Index != nil {
+		part.Index = b.Index[from:to]
+	}
+	if b.Second != nil {
+		second := b.Second.Rows(from, to)
+		part.Second = &second
+	}
+	return part
 }
 
 // Row returns the ids of row i, padding included, [T].
@@ -22,7 +63,8 @@ func (b Batch) Row(i int) []int { return b.IDs[i*b.Steps : (i+1)*b.Steps] }
 
 // Defaults of BatcherOptions.
 const (
-	DefaultBatchSize    = 32
+	// DefaultBatchSize is gornn's one default batch size, the lesson's.
+	DefaultBatchSize    = 16
 	DefaultBucketWindow = 50
 )
 
@@ -64,7 +106,8 @@ type Batcher struct {
 }
 
 // NewBatcher returns a Batcher over enc. It checks that enc has rows, that
-// every row is non-empty and labelled, and that the options are in range.
+// every row is non-empty, that labels, targets and second sequences (where
+// enc has them) match the rows, and that the options are in range.
 func NewBatcher(enc *Encoded, opts BatcherOptions) (*Batcher, error) {
 	if opts.BatchSize == 0 {
 		opts.BatchSize = DefaultBatchSize
@@ -78,16 +121,16 @@ func NewBatcher(enc *Encoded, opts BatcherOptions) (*Batcher, error) {
 			opts.BatchSize, opts.MaxLen, opts.BucketWindow)
 	case enc == nil || len(enc.IDs) == 0:
 		return nil, errors.New("batcher: no rows")
-	case len(enc.Labels) != len(enc.IDs):
+	case enc.Labels != nil && len(enc.Labels) != len(enc.IDs):
 		return nil, errors.Errorf("batcher: %d rows but %d labels", len(enc.IDs), len(enc.Labels))
 	case opts.DropLast && len(enc.IDs) < opts.BatchSize:
 		return nil, errors.Errorf("batcher: DropLast with %d rows, fewer than a batch of %d", len(enc.IDs), opts.BatchSize)
 	}
+	if err := enc.check(); err != nil {
+		return nil, errors.Wrap(err, "batcher")
+	}
 	lengths := make([]int, len(enc.IDs))
 	for i, ids := range enc.IDs {
-		if len(ids) == 0 {
-			return nil, errors.Errorf("batcher: row %d is empty", i)
-		}
 		lengths[i] = len(ids)
 		if opts.MaxLen > 0 {
 			lengths[i] = min(lengths[i], opts.MaxLen)
@@ -186,16 +229,38 @@ func (it *BatchIterator) Batch() Batch {
 		return Batch{}
 	}
 	rows := it.batches[it.current]
-	enc := it.batcher.enc
-	seqs := make([][]int, len(rows))
-	labels := make([]int, len(rows))
-	for i, row := range rows {
-		seqs[i] = enc.IDs[row]
-		labels[i] = enc.Labels[row]
-	}
-	batch := padRows(seqs, it.batcher.opts.MaxLen)
-	batch.Labels = labels
+	batch := it.batcher.enc.batch(rows, it.batcher.opts.MaxLen)
 	batch.Index = slices.Clone(rows)
+	return batch
+}
+
+// batch lays the given rows of e out as a padded batch, truncated to
+// maxLen (0: no truncation).
+func (e *Encoded) batch(rows []int, maxLen int) Batch {
+	seqs := make([][]int, len(rows))
+	for i, row := range rows {
+		seqs[i] = e.IDs[row]
+	}
+	batch := padRows(seqs, maxLen)
+	if e.Labels != nil {
+		batch.Labels = make([]int, len(rows))
+		for i, row := range rows {
+			batch.Labels[i] = e.Labels[row]
+		}
+	}
+	if e.Targets != nil {
+		batch.Targets = make([]int, len(batch.IDs))
+		for i := range batch.Targets {
+			batch.Targets[i] = NoTarget
+		}
+		for i, row := range rows {
+			copy(batch.Targets[i*batch.Steps:i*batch.Steps+batch.Lengths[i]], e.Targets[row])
+		}
+	}
+	if e.Second != nil {
+		second := e.Second.batch(rows, maxLen)
+		batch.Second = &second
+	}
 	return batch
 }
 

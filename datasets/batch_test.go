@@ -200,7 +200,9 @@ func TestNewBatcherErrors(t *testing.T) {
 	}{
 		{"nil", nil, BatcherOptions{}, "no rows"},
 		{"no rows", &Encoded{}, BatcherOptions{}, "no rows"},
-		{"labels", &Encoded{IDs: [][]int{{2}}}, BatcherOptions{}, "1 rows but 0 labels"},
+		{"labels", &Encoded{IDs: [][]int{{2}}, Labels: []int{}}, BatcherOptions{}, "1 rows but 0 labels"},
+		{"targets", &Encoded{IDs: [][]int{{2, 3}}, Targets: [][]int{{4}}}, BatcherOptions{}, "row 0 has 2 tokens but not as many targets"},
+		{"second sequences", &Encoded{IDs: [][]int{{2}, {3}}, Second: &Encoded{IDs: [][]int{{4}}}}, BatcherOptions{}, "2 rows but 1 second sequences"},
 		{"empty row", &Encoded{IDs: [][]int{{2}, {}}, Labels: []int{0, 0}}, BatcherOptions{}, "row 1 is empty"},
 		{"negative", good, BatcherOptions{MaxLen: -1}, "want none negative"},
 		{"drop last with too few rows", good, BatcherOptions{BatchSize: 3, DropLast: true}, "DropLast with 2 rows"},
@@ -239,5 +241,56 @@ func TestPadBatch(t *testing.T) {
 	} {
 		_, err := PadBatch(bad.seqs, bad.maxLen)
 		wantError(t, err, bad.want)
+	}
+}
+
+// TestBatchesCarryTargetsAndSecondSequences checks that per-token targets
+// and second sequences follow their rows through shuffling, bucketing and
+// truncation: targets padded with NoTarget, second sequences padded to
+// their own length, and Rows splitting all of it alike.
+func TestBatchesCarryTargetsAndSecondSequences(t *testing.T) {
+	enc := &Encoded{
+		IDs:     [][]int{{2, 3, 4}, {5}, {6, 7}, {8, 9, 10, 11}},
+		Targets: [][]int{{3, 4, 1}, {1}, {7, 1}, {9, 10, 11, 1}},
+		Second: &Encoded{
+			IDs:     [][]int{{2, 20}, {2, 21, 22, 23}, {2}, {2, 24, 25}},
+			Targets: [][]int{{20, 3}, {21, 22, 23, 3}, {3}, {24, 25, 3}},
+		},
+	}
+	b, err := NewBatcher(enc, BatcherOptions{BatchSize: 2, Shuffle: true, Bucket: true, MaxLen: 3, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for it := b.Epoch(1); it.Next(); {
+		batch := it.Batch()
+		for i, row := range batch.Index {
+			seen++
+			n := min(len(enc.IDs[row]), 3)
+			if batch.Lengths[i] != n {
+				t.Errorf("row %d: length %d, want %d", row, batch.Lengths[i], n)
+			}
+			for s := 0; s < batch.Steps; s++ {
+				want := NoTarget
+				if s < n {
+					want = enc.Targets[row][s]
+				}
+				if got := batch.Targets[i*batch.Steps+s]; got != want {
+					t.Errorf("row %d step %d: target %d, want %d", row, s, got, want)
+				}
+			}
+			second := batch.Second
+			m := min(len(enc.Second.IDs[row]), 3)
+			if second.Lengths[i] != m || second.Row(i)[m-1] != enc.Second.IDs[row][m-1] || second.Targets[i*second.Steps+m-1] != enc.Second.Targets[row][m-1] {
+				t.Errorf("row %d: second sequence %v (targets %v), want %v", row, second.Row(i), second.Targets, enc.Second.IDs[row])
+			}
+		}
+		half := batch.Rows(1, batch.Size)
+		if half.Size != batch.Size-1 || half.Second.Size != half.Size || half.Targets[0] != batch.Targets[batch.Steps] || half.Tokens() >= batch.Tokens() {
+			t.Errorf("Rows(1, %d) = %+v of %+v", batch.Size, half, batch)
+		}
+	}
+	if seen != enc.Len() {
+		t.Errorf("an epoch had %d rows, want %d", seen, enc.Len())
 	}
 }

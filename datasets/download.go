@@ -14,7 +14,7 @@ import (
 
 	"github.com/pkg/errors"
 
-	"github.com/gornn/gornn/datasets/atomicfile"
+	"github.com/gornn/gornn/internal/atomicfile"
 )
 
 // AGNewsBaseURL is the public address of the original AG News CSV files

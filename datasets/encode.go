@@ -7,10 +7,14 @@ import (
 )
 
 // Encoded is a dataset as token ids: N rows, each a non-empty id sequence,
-// with its label.
+// with what a task predicts of it: a class (Labels), a target per token
+// (Targets), or a second sequence with its own targets (Second, a
+// translation's target side).
 type Encoded struct {
 	IDs      [][]int      // [N][len_i] token ids, len_i >= 1; PadID never occurs
-	Labels   []int        // [N] class index of each row
+	Labels   []int        // [N] class index of each row; nil for per-token tasks
+	Targets  [][]int      // [N][len_i] per-token targets aligned with IDs; nil unless the task has them
+	Second   *Encoded     // the rows' second sequences, with their targets; nil for one-sequence tasks
 	Examples []int        // [N] index in the source Dataset.Examples of each row
 	Classes  []string     // class names, as the source Dataset's
 	Skipped  []SkippedRow // examples left out in lenient mode because they had no tokens
@@ -18,6 +22,29 @@ type Encoded struct {
 
 // Len returns the number of rows, N.
 func (e *Encoded) Len() int { return len(e.IDs) }
+
+// check reports the first row whose parts disagree: an empty row, targets
+// of another length, a second sequence missing.
+func (e *Encoded) check() error {
+	for i, ids := range e.IDs {
+		if len(ids) == 0 {
+			return errors.Errorf("row %d is empty", i)
+		}
+		if e.Targets != nil && (i >= len(e.Targets) || len(e.Targets[i]) != len(ids)) {
+			return errors.Errorf("row %d has %d tokens but not as many targets", i, len(ids))
+		}
+	}
+	if e.Targets != nil && len(e.Targets) != len(e.IDs) {
+		return errors.Errorf("%d rows but %d target rows", len(e.IDs), len(e.Targets))
+	}
+	if e.Second != nil {
+		if e.Second.Len() != e.Len() {
+			return errors.Errorf("%d rows but %d second sequences", e.Len(), e.Second.Len())
+		}
+		return errors.Wrap(e.Second.check(), "second sequence")
+	}
+	return nil
+}
 
 // EncodeOptions says how Encode treats texts without tokens.
 type EncodeOptions struct {
@@ -32,6 +59,9 @@ type EncodeOptions struct {
 // or with opts.Lenient is skipped and reported. Labels must index
 // ds.Classes.
 func Encode(ds *Dataset, tok Tokenizer, v *Vocab, opts EncodeOptions) (*Encoded, error) {
+	if v.tokenizer != "" && v.tokenizer != tok.Name() {
+		return nil, errors.Errorf("encoding %s: the vocabulary holds %s tokens, the tokenizer is %s", ds.Path, v.tokenizer, tok.Name())
+	}
 	return encode(ds, tok, opts, v.Encode)
 }
 
@@ -67,6 +97,7 @@ func encodeNewVocab(ds *Dataset, tok Tokenizer, vocabOpts VocabOptions, opts Enc
 		byToken[token] = counts[id]
 	}
 	v := vocabFromCounts(byToken, vocabOpts)
+	v.tokenizer = tok.Name()
 	final := make([]int, len(counts)) // by provisional id
 	for token, id := range provisional {
 		final[id] = v.encodeToken(token)

@@ -20,9 +20,17 @@ const (
 // in byte order of the token. A Vocab is read-only and safe for concurrent
 // use.
 type Vocab struct {
-	tokens []string       // [Len()] token of each id
-	ids    map[string]int // inverse of tokens
+	tokens    []string       // [Len()] token of each id
+	ids       map[string]int // inverse of tokens
+	tokenizer string         // the tokenizer the counted texts were split with; "" when unknown
 }
+
+// Tokenizer returns the name of the tokenizer whose tokens the vocabulary
+// was built from (BuildVocab, Prepare), or "" when that is unknown (a
+// vocabulary read from vocab.txt or built from tokens). A model reads its
+// texts with this tokenizer, so that the ids mean what they meant in
+// training.
+func (v *Vocab) Tokenizer() string { return v.tokenizer }
 
 // VocabOptions limits which tokens a vocabulary keeps. The zero value keeps
 // every token.
@@ -63,7 +71,9 @@ func BuildVocab(ds *Dataset, tok Tokenizer, opts VocabOptions) (*Vocab, error) {
 			counts[token]++
 		}
 	}
-	return vocabFromCounts(counts, opts), nil
+	v := vocabFromCounts(counts, opts)
+	v.tokenizer = tok.Name()
+	return v, nil
 }
 
 // check reports options out of range.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/pkg/errors"
 
-	"github.com/gornn/gornn/datasets/atomicfile"
+	"github.com/gornn/gornn/internal/atomicfile"
 )
 
 // Save writes the vocabulary to path (conventionally vocab.txt): one token a

@@ -35,9 +35,11 @@ func benchLayer(b *testing.B, impl Impl, cell Cell, batch, steps, embed, hidden 
 	check(b, err)
 	rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: cell, InputSize: embed, HiddenSize: hidden})
 	check(b, err)
-	g, err := New(ps, Config{Batch: batch, Steps: steps, Training: true, Impl: impl})
+	g, err := New(ps, Config{Batch: batch, Training: true, Impl: impl})
 	check(b, err)
-	xs, err := WholeSeq(g.paramNode(x))
+	seq, err := g.NewSequence("tokens", SequenceConfig{Steps: steps})
+	check(b, err)
+	xs, err := WholeSeq(g.paramNode(x), seq)
 	check(b, err)
 	out, err := rnn.Build(g, xs, nil)
 	check(b, err)
@@ -48,7 +50,7 @@ func benchLayer(b *testing.B, impl Impl, cell Cell, batch, steps, embed, hidden 
 	for i := range lengths {
 		lengths[i] = steps
 	}
-	check(b, g.SetBatch(make([]int, batch*steps), lengths, nil))
+	check(b, seq.Set(make([]int, batch*steps), lengths))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -60,13 +60,14 @@ func merge(a, b *G.Node, m Merge) *G.Node {
 func mergeSeqs(g *Graph, a, b *Seq, m Merge) *Seq {
 	if g.cfg.Impl == Fused {
 		var k kernel
+		steps := a.tokens.cfg.Steps
 		if g.Dtype() == tensor.Float32 {
-			k = newMergeKernel[float32](g, m, a.width)
+			k = newMergeKernel[float32](g, m, steps, a.width)
 		} else {
-			k = newMergeKernel[float64](g, m, a.width)
+			k = newMergeKernel[float64](g, m, steps, a.width)
 		}
-		out := applyKernel(g, k, a.wholeNode(), b.wholeNode()).out
-		return &Seq{whole: out, width: out.Shape()[2]}
+		out := applyKernel(g, k, a.wholeNode(), b.wholeNode(), a.tokens.layout).out
+		return &Seq{whole: out, width: out.Shape()[2], tokens: a.tokens}
 	}
 	return a.mapSteps(func(t int, x *G.Node) *G.Node { return merge(x, b.step(t), m) })
 }

@@ -40,30 +40,36 @@ func NewEmbedding(ps *Params, name string, numEmbeddings, dim, paddingIdx int) (
 	return &Embedding{NumEmbeddings: numEmbeddings, Dim: dim, PaddingIdx: paddingIdx, Weight: w}, nil
 }
 
-// Build looks up the graph's tokens and returns their vectors as a sequence
-// [T, B, Dim].
-func (e *Embedding) Build(g *Graph) (s *Seq, err error) {
+// Build looks up the tokens of the sequence and returns their vectors as a
+// sequence [T, B, Dim] carrying the tokens' lengths.
+func (e *Embedding) Build(g *Graph, tokens *Sequence) (s *Seq, err error) {
 	defer recoverTo(&err, "graph: building embedding "+e.Weight.Name)
-	if g.vocabSize != 0 && g.vocabSize != e.NumEmbeddings {
-		return nil, errors.Errorf("graph: the graph's tokens already index a vocabulary of %d", g.vocabSize)
+	if !g.owns(tokens) {
+		return nil, errors.New("graph: the token sequence is not one of this graph's")
 	}
-	g.vocabSize = e.NumEmbeddings
-	tokens := g.Tokens()
+	if err := tokens.readVocab(e.NumEmbeddings); err != nil {
+		return nil, err
+	}
+	steps, batch := tokens.cfg.Steps, g.cfg.Batch
 	if g.cfg.Impl == Fused {
 		var k kernel
+		var eg *embeddingGrad
 		if g.Dtype() == tensor.Float32 {
-			k = newEmbeddingKernel[float32](g, e)
+			ek := newEmbeddingKernel[float32](g, e, steps)
+			k, eg = ek, ek.grad
 		} else {
-			k = newEmbeddingKernel[float64](g, e)
+			ek := newEmbeddingKernel[float64](g, e, steps)
+			k, eg = ek, ek.grad
 		}
-		out := applyKernel(g, k, g.valueNode(e.Weight), tokens, g.gradAnchor()).out
-		return &Seq{whole: out, width: e.Dim}, nil
+		nodes := applyKernel(g, k, g.paramNode(e.Weight), tokens.tokens, tokens.layout)
+		eg.base = nodes.base
+		g.sparse[e.Weight] = append(g.sparse[e.Weight], eg)
+		return &Seq{whole: nodes.out, width: e.Dim, tokens: tokens}, nil
 	}
-	n := g.cfg.Batch * g.cfg.Steps
-	x := must(G.ByIndices(g.paramNode(e.Weight), tokens, 0))
+	x := must(G.ByIndices(g.paramNode(e.Weight), tokens.tokens, 0))
 	if e.PaddingIdx != NoPadding {
-		notPad := g.addInput("not_padding", tensor.Shape{n, 1}, func(dst []float64) {
-			ids := tokens.Value().Data().([]int)
+		notPad := tokens.addInput("not_padding", tensor.Shape{steps * batch, 1}, func(dst []float64) {
+			ids := tokens.tokens.Value().Data().([]int)
 			for i, id := range ids {
 				dst[i] = 1
 				if id == e.PaddingIdx {
@@ -73,5 +79,5 @@ func (e *Embedding) Build(g *Graph) (s *Seq, err error) {
 		})
 		x = must(G.BroadcastHadamardProd(x, notPad, nil, []byte{1}))
 	}
-	return &Seq{whole: must(G.Reshape(x, tensor.Shape{g.cfg.Steps, g.cfg.Batch, e.Dim})), width: e.Dim}, nil
+	return &Seq{whole: must(G.Reshape(x, tensor.Shape{steps, batch, e.Dim})), width: e.Dim, tokens: tokens}, nil
 }

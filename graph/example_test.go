@@ -16,12 +16,14 @@ func Example() {
 	rnn, _ := graph.NewRecurrent(params, "rnn", graph.RecurrentConfig{Cell: graph.LSTM, InputSize: 8, HiddenSize: 16})
 	fc, _ := graph.NewLinear(params, "fc", rnn.OutputWidth(), 3)
 
-	g, _ := graph.New(params, graph.Config{Batch: 2, Steps: 4, Training: true})
-	x, _ := emb.Build(g)                        // 4 steps [2, 8]
+	g, _ := graph.New(params, graph.Config{Batch: 2, Training: true})
+	tokens, _ := g.NewSequence("tokens", graph.SequenceConfig{Steps: 4})
+	labels := g.NewLabels("labels")
+	x, _ := emb.Build(g, tokens)                // 4 steps [2, 8]
 	out, _ := rnn.Build(g, x, nil)              // 4 steps [2, 16], final states
 	pooled, _ := graph.Pool(g, out, graph.Last) // [2, 16]: state at each row's last token
 	logits, _ := fc.Build(g, pooled)            // [2, 3]
-	loss, _ := graph.CrossEntropy(g, logits)
+	loss, _ := graph.CrossEntropy(g, logits, labels, graph.LossOptions{})
 	if err := g.Compile(loss); err != nil {
 		fmt.Println(err)
 		return
@@ -31,7 +33,11 @@ func Example() {
 		4, 2, 7, 0, // "row 0": 3 tokens, then padding
 		5, 9, 1, 3, // "row 1": 4 tokens
 	}
-	if err := g.SetBatch(ids, []int{3, 4}, []int{2, 0}); err != nil {
+	if err := tokens.Set(ids, []int{3, 4}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := labels.Set([]int{2, 0}); err != nil {
 		fmt.Println(err)
 		return
 	}

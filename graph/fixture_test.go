@@ -2,7 +2,6 @@ package graph
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"sync"
@@ -73,6 +72,16 @@ type testModel struct {
 	logits   map[string]*G.Node
 	loss     *G.Node
 	ce       *G.Node
+	rng      *RNG
+	seed     uint64
+}
+
+// run runs the graph with the dropout masks of its seed: the same masks at
+// every run, as a gradient check needs.
+func (m *testModel) run(t testing.TB) {
+	t.Helper()
+	m.rng.Seed(m.seed)
+	check(t, m.graph.Run())
 }
 
 // modelSpec declares the fixture's model independently of any fixture
@@ -129,10 +138,12 @@ func (s modelSpec) build(t testing.TB, impl Impl, capacity int, dtype tensor.Dty
 		check(t, ps.SetValues(name, tensor.Shape(v.Shape), v.Data))
 	}
 	batch, steps := len(s.lengths), len(s.tokens)/len(s.lengths)
-	g, err := New(ps, Config{Batch: batch, Steps: max(steps, capacity), Training: true, Impl: impl})
+	g, err := New(ps, Config{Batch: batch, Training: true, Impl: impl})
+	check(t, err)
+	seq, err := g.NewSequence("tokens", SequenceConfig{Steps: max(steps, capacity)})
 	check(t, err)
 	m := &testModel{params: ps, graph: g, logits: map[string]*G.Node{}}
-	m.embedded, err = emb.Build(g)
+	m.embedded, err = emb.Build(g, seq)
 	check(t, err)
 	m.out, err = rnn.Build(g, m.embedded, nil)
 	check(t, err)
@@ -154,22 +165,25 @@ func (s modelSpec) build(t testing.TB, impl Impl, capacity int, dtype tensor.Dty
 		m.logits[name] = logits
 		terms = append(terms, weighted(g, logits, s.lossWeight("logits_"+name, logits.Shape().TotalSize())))
 	}
-	m.ce, err = CrossEntropy(g, m.logits["last"])
+	labels := g.NewLabels("labels")
+	m.ce, err = CrossEntropy(g, m.logits["last"], labels, LossOptions{})
 	check(t, err)
 	terms = append(terms, m.ce)
 	m.loss = G.Must(G.ReduceAdd(terms))
 	embWhole, err := m.embedded.Whole()
 	check(t, err)
 	check(t, g.Compile(m.loss, embWhole))
-	g.SetRNG(NewRNG(seed))
-	check(t, g.SetBatch(s.tokens, s.lengths, s.labels))
+	m.rng, m.seed = NewRNG(seed), seed
+	g.SetRNG(m.rng)
+	check(t, seq.Set(s.tokens, s.lengths))
+	check(t, labels.Set(s.labels))
 	return m
 }
 
 // weighted returns sum(n * w) for a constant w of n's shape.
 func weighted(g *Graph, n *G.Node, w []float64) *G.Node {
-	name := fmt.Sprintf("loss_weight_%d", len(g.AllNodes()))
-	c := G.NewTensor(g.ExprGraph, g.Dtype(), n.Dims(), G.WithShape(n.Shape().Clone()...), G.WithName(name), G.WithValue(denseFrom(g.Dtype(), n.Shape(), w)))
+	name := g.uniqueName("loss_weight")
+	c := G.NewTensor(g.expr, g.Dtype(), n.Dims(), G.WithShape(n.Shape().Clone()...), G.WithName(name), G.WithValue(denseFrom(g.Dtype(), n.Shape(), w)))
 	return G.Must(G.Sum(G.Must(G.HadamardProd(n, c))))
 }
 

@@ -58,6 +58,7 @@ type kernel interface {
 type kernelNodes struct {
 	out       *G.Node
 	secondary []*G.Node
+	base      *kernelBase
 }
 
 // applyKernel adds k to the graph over the inputs.
@@ -68,7 +69,7 @@ func applyKernel(g *Graph, k kernel, inputs ...*G.Node) kernelNodes {
 		base.inTypes = append(base.inTypes, in.Type())
 	}
 	out := must(G.ApplyOp(&kernelOp{base}, inputs...))
-	nodes := kernelNodes{out: out}
+	nodes := kernelNodes{out: out, base: base}
 	for i := range k.secondaryShapes() {
 		nodes.secondary = append(nodes.secondary, must(G.ApplyOp(&secondaryOp{base, i}, out)))
 	}
@@ -84,6 +85,7 @@ type kernelBase struct {
 	inTypes  []hm.Type
 	zeros    *tensor.Dense // the secondary ops' contribution to dout
 	done     G.Value       // the backward op's token value
+	grads    G.Nodes       // the gradient node of each input (nil where none), once differentiated
 }
 
 func (b *kernelBase) tensorType(shape tensor.Shape) hm.Type {
@@ -141,6 +143,7 @@ func (op *kernelOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, erro
 			return nil, errors.Wrap(err, op.id)
 		}
 	}
+	op.grads = grads
 	return grads, nil
 }
 

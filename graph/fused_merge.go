@@ -8,12 +8,15 @@ import (
 
 // mergeKernel combines the forward and reverse output sequences [T, B, H]
 // of a bidirectional layer as one op, into [T, B, 2H] (Concat) or
-// [T, B, H] (Sum, Mul, Ave).
+// [T, B, H] (Sum, Mul, Ave). Inputs: the two sequences and their token
+// sequence's layout.
 type mergeKernel[T float] struct {
 	g        *Graph
 	mode     Merge
+	steps    int // capacity T
 	hidden   int
 	width    int
+	active   int // the padded length of the last forward
 	a, b     []T // inputs of the last forward (Mul needs them)
 	outDense *tensor.Dense
 	out      []T
@@ -24,12 +27,12 @@ type mergeKernel[T float] struct {
 	key      string // names the kernel's buffers in the workspace
 }
 
-func newMergeKernel[T float](g *Graph, mode Merge, hidden int) *mergeKernel[T] {
-	k := &mergeKernel[T]{g: g, key: g.kernelKey("merge"), mode: mode, hidden: hidden, width: hidden}
+func newMergeKernel[T float](g *Graph, mode Merge, steps, hidden int) *mergeKernel[T] {
+	k := &mergeKernel[T]{g: g, key: g.kernelKey("merge"), mode: mode, steps: steps, hidden: hidden, width: hidden}
 	if mode == Concat {
 		k.width = 2 * hidden
 	}
-	size := g.cfg.Steps * g.cfg.Batch
+	size := steps * g.cfg.Batch
 	g.workspace.reserve(k.key+"/out", size*k.width)
 	g.workspace.reserve(k.key+"/da", size*hidden)
 	g.workspace.reserve(k.key+"/db", size*hidden)
@@ -38,10 +41,10 @@ func newMergeKernel[T float](g *Graph, mode Merge, hidden int) *mergeKernel[T] {
 
 func (k *mergeKernel[T]) name() string { return "fused_merge_" + k.mode.String() }
 func (k *mergeKernel[T]) outputShape() tensor.Shape {
-	return tensor.Shape{k.g.cfg.Steps, k.g.cfg.Batch, k.width}
+	return tensor.Shape{k.steps, k.g.cfg.Batch, k.width}
 }
 func (k *mergeKernel[T]) secondaryShapes() []tensor.Shape     { return nil }
-func (k *mergeKernel[T]) diffWRT() []bool                     { return []bool{true, true} }
+func (k *mergeKernel[T]) diffWRT() []bool                     { return []bool{true, true, false} }
 func (k *mergeKernel[T]) secondary(int) G.Value               { return nil }
 func (k *mergeKernel[T]) setSecondaryGrad(int, G.Value) error { return nil }
 func (k *mergeKernel[T]) inputGrad(i int) G.Value {
@@ -60,9 +63,12 @@ func (k *mergeKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, "reverse input")
 	}
-	rows, h := k.g.active*k.g.cfg.Batch, k.hidden
+	if _, k.active, err = layoutOf(inputs[2]); err != nil {
+		return nil, err
+	}
+	rows, h := k.active*k.g.cfg.Batch, k.hidden
 	ws := k.g.workspace
-	sharedTensor(ws, k.key+"/out", &k.outDense, &k.out, k.g.cfg.Steps, k.g.cfg.Batch, k.width)
+	sharedTensor(ws, k.key+"/out", &k.outDense, &k.out, k.steps, k.g.cfg.Batch, k.width)
 	if k.mode == Mul {
 		k.a = append(buffer[T](ws, k.key+"/a", rows*h)[:0], a[:rows*h]...)
 		k.b = append(buffer[T](ws, k.key+"/b", rows*h)[:0], b[:rows*h]...)
@@ -96,9 +102,9 @@ func (k *mergeKernel[T]) backward(outGrad G.Value) error {
 	if err != nil {
 		return errors.Wrap(err, "output gradient")
 	}
-	rows, h := k.g.active*k.g.cfg.Batch, k.hidden
-	sharedTensor(k.g.workspace, k.key+"/da", &k.daDense, &k.da, k.g.cfg.Steps, k.g.cfg.Batch, h)
-	sharedTensor(k.g.workspace, k.key+"/db", &k.dbDense, &k.db, k.g.cfg.Steps, k.g.cfg.Batch, h)
+	rows, h := k.active*k.g.cfg.Batch, k.hidden
+	sharedTensor(k.g.workspace, k.key+"/da", &k.daDense, &k.da, k.steps, k.g.cfg.Batch, h)
+	sharedTensor(k.g.workspace, k.key+"/db", &k.dbDense, &k.db, k.steps, k.g.cfg.Batch, h)
 	for r := 0; r < rows; r++ {
 		d := dOut[r*k.width : (r+1)*k.width]
 		da, db := k.da[r*h:(r+1)*h], k.db[r*h:(r+1)*h]

@@ -15,10 +15,11 @@ import (
 // packWeights). Rows past their length keep their state, get zero
 // outputs, and no gradient.
 //
-// Inputs: x [T, B, I], weight_ih [G*H, I], weight_hh [G*H, H], bias_ih and
-// bias_hh [G*H], h0 [B, H], c0 [B, H] (LSTM only), and the graph's gradient
-// anchor. Output: [T, B, H]; secondary outputs: the final h, and c for
-// LSTM, [B, H]. The weights' gradients go to the graph's direct buffers.
+// Inputs: x [T, B, I], the layout of x's token sequence (its rows' lengths
+// and padded length), weight_ih [G*H, I], weight_hh [G*H, H], bias_ih and
+// bias_hh [G*H], h0 [B, H], c0 [B, H] (LSTM only). Output: [T, B, H];
+// secondary outputs: the final h, and c for LSTM, [B, H]. Its backward
+// returns the gradients of x, of every weight and of the initial states.
 //
 // Internally rows are in packing order and tokens in packed order: token j
 // = offsets[t] + i is sorted row i at step t. Buffers named per token hold
@@ -35,7 +36,7 @@ type recurrentKernel[T float] struct {
 	hidden  int // H
 	gh      int // gates * H
 
-	dWih, dWhh, dBih, dBhh *gradBuffer
+	packing packing // of the last forward's layout
 
 	outDense *tensor.Dense
 	out      []T // [T, B, H] the output, batch order
@@ -54,13 +55,15 @@ type recurrentKernel[T float] struct {
 	pendingH []T // [B, H] gradient of the final h, batch order
 	pendingC []T // [B, H] gradient of the final c, batch order
 
-	dGx, dGh   []T // per token [GH]: pre-activation gradients (input and hidden side)
-	dxDense    *tensor.Dense
-	dx         []T // [T, B, I] the input gradient, batch order
-	dh, dc     []T // [B, H] state gradients, sorted rows
-	dh0Dense   *tensor.Dense
-	dc0Dense   *tensor.Dense
-	anchorGrad G.Value
+	dGx, dGh []T // per token [GH]: pre-activation gradients (input and hidden side)
+	dxDense  *tensor.Dense
+	dx       []T // [T, B, I] the input gradient, batch order
+	dh, dc   []T // [B, H] state gradients, sorted rows
+	dh0Dense *tensor.Dense
+	dc0Dense *tensor.Dense
+	// the weights' gradients, overwritten by every backward pass
+	dWihDense, dWhhDense, dBihDense, dBhhDense *tensor.Dense
+	dWih, dWhh, dBih, dBhh                     []T
 
 	active int // steps of the last forward
 
@@ -76,18 +79,15 @@ type recurrentKernel[T float] struct {
 // one at a time.
 const packedWKey = "recurrent/packedW"
 
-func newRecurrentKernel[T float](g *Graph, cell Cell, w *DirectionWeights, in, hidden int, reverse bool) *recurrentKernel[T] {
-	b, steps := g.cfg.Batch, g.cfg.Steps
+func newRecurrentKernel[T float](g *Graph, cell Cell, w *DirectionWeights, steps, in, hidden int, reverse bool) *recurrentKernel[T] {
+	b := g.cfg.Batch
 	gh := cell.Gates() * hidden
 	k := &recurrentKernel[T]{
 		g: g, key: g.kernelKey("recurrent"), cell: cell, w: w, reverse: reverse, batch: b, steps: steps, in: in, hidden: hidden, gh: gh,
-		dWih: g.directGrad(w.WeightIH, false), dWhh: g.directGrad(w.WeightHH, false),
-		dBih: g.directGrad(w.BiasIH, false), dBhh: g.directGrad(w.BiasHH, false),
 		hp: make([]T, b*gh), bias: make([]T, gh),
 		h: make([]T, b*hidden), c: make([]T, b*hidden),
 		pendingH: make([]T, b*hidden), pendingC: make([]T, b*hidden),
 		dh: make([]T, b*hidden), dc: make([]T, b*hidden),
-		anchorGrad: scalarValue(g.Dtype(), 0),
 	}
 	g.workspace.reserve(k.key+"/out", steps*b*hidden)
 	g.workspace.reserve(k.key+"/dx", steps*b*in)
@@ -136,6 +136,10 @@ func (k *recurrentKernel[T]) sizeBackward(tokens int) {
 		k.dGh = buffer[T](ws, k.key+"/dGh", tokens*k.gh)
 	}
 	sharedTensor(ws, k.key+"/dx", &k.dxDense, &k.dx, k.steps, k.batch, k.in)
+	sharedTensorDirty(ws, k.key+"/dWih", &k.dWihDense, &k.dWih, k.gh, k.in)
+	sharedTensorDirty(ws, k.key+"/dWhh", &k.dWhhDense, &k.dWhh, k.gh, k.hidden)
+	sharedTensor(ws, k.key+"/dBih", &k.dBihDense, &k.dBih, k.gh)
+	sharedTensor(ws, k.key+"/dBhh", &k.dBhhDense, &k.dBhh, k.gh)
 }
 
 // packWeights packs the recurrent weights whh ([GH, H]) once for the
@@ -181,19 +185,21 @@ func (k *recurrentKernel[T]) secondaryShapes() []tensor.Shape {
 // input positions
 const (
 	rkX = iota
+	rkLayout
 	rkWih
 	rkWhh
 	rkBih
 	rkBhh
 	rkH0
-	rkC0 // LSTM only; the anchor follows h0 otherwise
+	rkC0 // LSTM only
 )
 
 func (k *recurrentKernel[T]) diffWRT() []bool {
+	diff := []bool{true, false, true, true, true, true, true}
 	if k.cell == LSTM {
-		return []bool{true, false, false, false, false, true, true, true}
+		diff = append(diff, true)
 	}
-	return []bool{true, false, false, false, false, true, true}
+	return diff
 }
 
 // stepAt returns the i-th step in processing order.
@@ -217,16 +223,23 @@ func rows[T float](dst, src []T, order []int, width int, scatter bool) {
 }
 
 func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
-	vals := make([][]T, len(inputs)-1)
+	lengths, steps, err := layoutOf(inputs[rkLayout])
+	if err != nil {
+		return nil, err
+	}
+	vals := make([][]T, len(inputs))
 	for i := range vals {
-		var err error
+		if i == rkLayout {
+			continue
+		}
 		if vals[i], err = valueData[T](inputs[i]); err != nil {
 			return nil, errors.Wrapf(err, "input %d", i)
 		}
 	}
 	x, wih, whh, bih, bhh := vals[rkX], vals[rkWih], vals[rkWhh], vals[rkBih], vals[rkBhh]
-	p := &k.g.packing
-	steps, b, hidden, gh := k.g.active, k.batch, k.hidden, k.gh
+	p := &k.packing
+	p.set(lengths, steps)
+	b, hidden, gh := k.batch, k.hidden, k.gh
 	k.active = steps
 	n := p.tokens()
 	k.sizeForward(n)
@@ -390,7 +403,7 @@ func (k *recurrentKernel[T]) backward(outGrad G.Value) error {
 	if err != nil {
 		return errors.Wrap(err, "output gradient")
 	}
-	p := &k.g.packing
+	p := &k.packing
 	steps, b, hidden, gh := k.active, k.batch, k.hidden, k.gh
 	n := p.tokens()
 	k.sizeBackward(n)
@@ -418,10 +431,10 @@ func (k *recurrentKernel[T]) backward(outGrad G.Value) error {
 		}
 	}
 	k.packedW.SetMemory(nil)
-	gemm(true, false, gh, k.in, n, k.dGx, gh, k.x, k.in, 1, bufferData[T](k.dWih), k.in)
-	gemm(true, false, gh, hidden, n, k.dGh, gh, k.hPrev, hidden, 1, bufferData[T](k.dWhh), hidden)
-	addColumnSums(bufferData[T](k.dBih), k.dGx[:n*gh])
-	addColumnSums(bufferData[T](k.dBhh), k.dGh[:n*gh])
+	gemm(true, false, gh, k.in, n, k.dGx, gh, k.x, k.in, 0, k.dWih, k.in)
+	gemm(true, false, gh, hidden, n, k.dGh, gh, k.hPrev, hidden, 0, k.dWhh, hidden)
+	addColumnSums(k.dBih, k.dGx[:n*gh])
+	addColumnSums(k.dBhh, k.dGh[:n*gh])
 	// The activations are spent: their memory takes the packed input
 	// gradient.
 	dxPacked := k.act[:n*k.in]
@@ -496,13 +509,21 @@ func (k *recurrentKernel[T]) cellBackward(j, r int, dOut []T) {
 }
 
 func (k *recurrentKernel[T]) inputGrad(i int) G.Value {
-	switch {
-	case i == rkX:
+	switch i {
+	case rkX:
 		return k.dxDense
-	case i == rkH0:
+	case rkWih:
+		return k.dWihDense
+	case rkWhh:
+		return k.dWhhDense
+	case rkBih:
+		return k.dBihDense
+	case rkBhh:
+		return k.dBhhDense
+	case rkH0:
 		return k.dh0Dense
-	case i == rkC0 && k.cell == LSTM:
+	case rkC0:
 		return k.dc0Dense
 	}
-	return k.anchorGrad
+	return nil
 }

@@ -5,29 +5,24 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// gradBuffer is a graph-local gradient of one parameter, written by fused
-// kernels. A row-sparse buffer (the embedding's) remembers which rows were
-// written, so that moving it into the parameter and clearing it touch only
+// gradBuffer is a gradient of one parameter that tracks the rows written
+// to it: an embedding's gradient, which touches only the rows of a batch's
+// tokens, so that clearing it and moving it into the parameter touch only
 // those rows.
 type gradBuffer struct {
 	dense   *tensor.Dense
 	rowSize int
-	sparse  bool
 	rows    []int
 	marked  []bool
 }
 
-func newGradBuffer(p *Param, rowSparse bool) *gradBuffer {
+func newGradBuffer(p *Param) *gradBuffer {
 	shape := p.Value.Shape()
-	b := &gradBuffer{
+	return &gradBuffer{
 		dense:   tensor.New(tensor.Of(p.Value.Dtype()), tensor.WithShape(shape.Clone()...)),
 		rowSize: shape.TotalSize() / shape[0],
-		sparse:  rowSparse,
+		marked:  make([]bool, shape[0]),
 	}
-	if rowSparse {
-		b.marked = make([]bool, shape[0])
-	}
-	return b
 }
 
 // markRow records that row will be written.
@@ -38,43 +33,45 @@ func (b *gradBuffer) markRow(row int) {
 	}
 }
 
-// span is a range [from, to) of a buffer's elements.
-type span struct{ from, to int }
-
-// spans returns the element ranges the buffer may hold non-zeros in.
-func (b *gradBuffer) spans(visit func(s span)) {
-	if !b.sparse {
-		visit(span{0, b.dense.Shape().TotalSize()})
-		return
-	}
-	for _, r := range b.rows {
-		visit(span{r * b.rowSize, (r + 1) * b.rowSize})
-	}
-}
-
-// moveInto adds scale times the buffer into dst and clears the buffer.
-func (b *gradBuffer) moveInto(dst *tensor.Dense, scale float64) {
-	if b.dense.Dtype() == tensor.Float32 {
-		d, s, k := dst.Float32s(), b.dense.Float32s(), float32(scale)
-		b.spans(func(sp span) {
-			for i := sp.from; i < sp.to; i++ {
-				d[i] += k * s[i]
-				s[i] = 0
-			}
-		})
+// reset zeroes the buffer: only the marked rows when sparse (nothing else
+// wrote it), all of it otherwise.
+func (b *gradBuffer) reset(sparse bool) {
+	if !sparse {
+		b.dense.Zero()
+	} else if b.dense.Dtype() == tensor.Float32 {
+		d := b.dense.Float32s()
+		for _, r := range b.rows {
+			clear(d[r*b.rowSize : (r+1)*b.rowSize])
+		}
 	} else {
-		d, s := dst.Float64s(), b.dense.Float64s()
-		b.spans(func(sp span) {
-			for i := sp.from; i < sp.to; i++ {
-				d[i] += scale * s[i]
-				s[i] = 0
-			}
-		})
+		d := b.dense.Float64s()
+		for _, r := range b.rows {
+			clear(d[r*b.rowSize : (r+1)*b.rowSize])
+		}
 	}
 	for _, r := range b.rows {
 		b.marked[r] = false
 	}
 	b.rows = b.rows[:0]
+}
+
+// addInto adds scale times the marked rows of the buffer into dst.
+func (b *gradBuffer) addInto(dst *tensor.Dense, scale float64) {
+	if b.dense.Dtype() == tensor.Float32 {
+		d, s, k := dst.Float32s(), b.dense.Float32s(), float32(scale)
+		for _, r := range b.rows {
+			for i := r * b.rowSize; i < (r+1)*b.rowSize; i++ {
+				d[i] += k * s[i]
+			}
+		}
+		return
+	}
+	d, s := dst.Float64s(), b.dense.Float64s()
+	for _, r := range b.rows {
+		for i := r * b.rowSize; i < (r+1)*b.rowSize; i++ {
+			d[i] += scale * s[i]
+		}
+	}
 }
 
 // addScaled adds scale*src to dst elementwise; both have dst's dtype and size.

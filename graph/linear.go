@@ -54,3 +54,31 @@ func addRow(y, b *G.Node) *G.Node {
 	row := must(G.Reshape(b, tensor.Shape{1, b.Shape()[0]}))
 	return must(G.BroadcastAdd(y, row, nil, []byte{0}))
 }
+
+// BuildSeq applies the layer at every step of x (T steps [B, In]) and
+// returns y (T steps [B, Out]) over the same token sequence: a language
+// model's decoder, a tagger's emission scores. Steps past a row's length
+// give the bias, as PyTorch's Linear over a padded batch does; a fused
+// graph computes only the batch's padded length.
+func (l *Linear) BuildSeq(g *Graph, x *Seq) (y *Seq, err error) {
+	defer recoverTo(&err, "graph: building linear "+l.Weight.Name+" over a sequence")
+	if !g.owns(x.tokens) {
+		return nil, errors.New("graph: the input sequence does not come from one of this graph's token sequences")
+	}
+	if x.width != l.In {
+		return nil, errors.Errorf("graph: input has %d features, want %d", x.width, l.In)
+	}
+	if g.cfg.Impl == Fused {
+		var k kernel
+		steps := x.tokens.cfg.Steps
+		if g.Dtype() == tensor.Float32 {
+			k = newLinearKernel[float32](g, l, steps)
+		} else {
+			k = newLinearKernel[float64](g, l, steps)
+		}
+		out := applyKernel(g, k, x.wholeNode(), x.tokens.layout, g.paramNode(l.Weight), g.paramNode(l.Bias)).out
+		return &Seq{whole: out, width: l.Out, tokens: x.tokens}, nil
+	}
+	w, b := g.paramNode(l.Weight), g.paramNode(l.Bias)
+	return x.mapSteps(func(_ int, xt *G.Node) *G.Node { return affine(g, xt, w, b) }), nil
+}

@@ -29,7 +29,7 @@ func TestPyTorchParity(t *testing.T) {
 // make_fixtures.py saved.
 func checkParity(t *testing.T, c fixtureCase, impl Impl, capacity int) {
 	m := specOf(c).build(t, impl, capacity, tensor.Float32, 1, c.Params)
-	check(t, m.graph.Run())
+	m.run(t)
 	check(t, m.graph.AccumulateGrads(1))
 
 	whole, err := m.out.Outputs.Whole()

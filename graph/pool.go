@@ -58,15 +58,15 @@ func Pool(g *Graph, out *RecurrentOutput, mode Pooling) (n *G.Node, err error) {
 		return nil, errors.Errorf("graph: unknown pooling %d", mode)
 	}
 	s := out.Outputs
-	width := s.Width()
+	width, tokens, batch := s.Width(), s.tokens, g.cfg.Batch
 	if mode != Last && g.cfg.Impl == Fused {
 		var k kernel
 		if g.Dtype() == tensor.Float32 {
-			k = newPoolKernel[float32](g, mode, width)
+			k = newPoolKernel[float32](g, mode, s.Len(), width)
 		} else {
-			k = newPoolKernel[float64](g, mode, width)
+			k = newPoolKernel[float64](g, mode, s.Len(), width)
 		}
-		return applyKernel(g, k, s.wholeNode()).out, nil
+		return applyKernel(g, k, s.wholeNode(), tokens.layout).out, nil
 	}
 	switch mode {
 	case Last:
@@ -76,8 +76,8 @@ func Pool(g *Graph, out *RecurrentOutput, mode Pooling) (n *G.Node, err error) {
 		}
 		return hs[len(hs)-1], nil
 	case Mean:
-		inverse := g.addInput("inverse_length", tensor.Shape{g.cfg.Batch, width}, func(dst []float64) {
-			for b, n := range g.lengths {
+		inverse := tokens.addInput("inverse_length", tensor.Shape{batch, width}, func(dst []float64) {
+			for b, n := range tokens.lengths {
 				for i := b * width; i < (b+1)*width; i++ {
 					dst[i] = 1 / float64(n)
 				}
@@ -85,14 +85,14 @@ func Pool(g *Graph, out *RecurrentOutput, mode Pooling) (n *G.Node, err error) {
 		})
 		return must(G.HadamardProd(sumSteps(s), inverse)), nil
 	case Max:
-		padding := g.addInput("padding", tensor.Shape{g.cfg.Steps, g.cfg.Batch, width}, func(dst []float64) {
-			for t := 0; t < g.cfg.Steps; t++ {
-				for b, n := range g.lengths {
+		padding := tokens.addInput("padding", tensor.Shape{s.Len(), batch, width}, func(dst []float64) {
+			for t := 0; t < s.Len(); t++ {
+				for b, n := range tokens.lengths {
 					v := 0.0
 					if t >= n {
 						v = maskedOut
 					}
-					row := dst[(t*g.cfg.Batch+b)*width : (t*g.cfg.Batch+b+1)*width]
+					row := dst[(t*batch+b)*width : (t*batch+b+1)*width]
 					for i := range row {
 						row[i] = v
 					}

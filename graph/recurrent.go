@@ -27,7 +27,9 @@ type RecurrentConfig struct {
 	// in PyTorch's modules, so every configuration loads into them.
 	Merge Merge
 	// Dropout is the probability of zeroing each output of every layer but
-	// the last, during training only (PyTorch's dropout argument).
+	// the last, during training only (PyTorch's dropout argument). It must
+	// be below 1, and 0 for a single layer, where it would do nothing
+	// (PyTorch warns; gornn refuses).
 	Dropout float64
 }
 
@@ -67,12 +69,10 @@ func NewRecurrent(ps *Params, name string, cfg RecurrentConfig) (*Recurrent, err
 	if cfg.NumLayers == 0 {
 		cfg.NumLayers = 1
 	}
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, errors.Wrapf(err, "graph: recurrent layer %q", name)
 	}
 	r := &Recurrent{Config: cfg}
-	gh := cfg.Cell.Gates() * cfg.HiddenSize
-	init := uniformFan(cfg.HiddenSize)
 	for layer := 0; layer < cfg.NumLayers; layer++ {
 		in := cfg.InputSize
 		if layer > 0 {
@@ -84,31 +84,47 @@ func NewRecurrent(ps *Params, name string, cfg RecurrentConfig) (*Recurrent, err
 			if dir == 1 {
 				suffix += "_reverse"
 			}
-			var w DirectionWeights
-			for _, p := range []struct {
-				dst   **Param
-				kind  string
-				shape tensor.Shape
-			}{
-				{&w.WeightIH, "weight_ih", tensor.Shape{gh, in}},
-				{&w.WeightHH, "weight_hh", tensor.Shape{gh, cfg.HiddenSize}},
-				{&w.BiasIH, "bias_ih", tensor.Shape{gh}},
-				{&w.BiasHH, "bias_hh", tensor.Shape{gh}},
-			} {
-				param, err := ps.Add(name+"."+p.kind+suffix, p.shape, init)
-				if err != nil {
-					return nil, err
-				}
-				*p.dst = param
+			w, err := declareDirection(ps, name, suffix, cfg.Cell, in, cfg.HiddenSize)
+			if err != nil {
+				return nil, err
 			}
-			dirs = append(dirs, &w)
+			dirs = append(dirs, w)
 		}
 		r.Weights = append(r.Weights, dirs)
 	}
 	return r, nil
 }
 
-func (cfg *RecurrentConfig) validate() error {
+// declareDirection declares the weights of one direction of one layer (or
+// of a cell), "<name>.weight_ih<suffix>" and the like, each initialised
+// from U(-1/sqrt(H), 1/sqrt(H)).
+func declareDirection(ps *Params, name, suffix string, cell Cell, in, hidden int) (*DirectionWeights, error) {
+	gh := cell.Gates() * hidden
+	init := uniformFan(hidden)
+	var w DirectionWeights
+	for _, p := range []struct {
+		dst   **Param
+		kind  string
+		shape tensor.Shape
+	}{
+		{&w.WeightIH, "weight_ih", tensor.Shape{gh, in}},
+		{&w.WeightHH, "weight_hh", tensor.Shape{gh, hidden}},
+		{&w.BiasIH, "bias_ih", tensor.Shape{gh}},
+		{&w.BiasHH, "bias_hh", tensor.Shape{gh}},
+	} {
+		param, err := ps.Add(name+"."+p.kind+suffix, p.shape, init)
+		if err != nil {
+			return nil, err
+		}
+		*p.dst = param
+	}
+	return &w, nil
+}
+
+// Validate reports the first field that makes cfg unusable. NumLayers 0
+// counts as its default, 1.
+func (cfg RecurrentConfig) Validate() error {
+	layers := max(cfg.NumLayers, 1)
 	switch {
 	case !cfg.Cell.valid():
 		return errors.Errorf("unknown cell %d", cfg.Cell)
@@ -116,8 +132,10 @@ func (cfg *RecurrentConfig) validate() error {
 		return errors.Errorf("input size %d and hidden size %d must be positive", cfg.InputSize, cfg.HiddenSize)
 	case cfg.NumLayers < 0:
 		return errors.Errorf("num layers %d must be positive", cfg.NumLayers)
-	case cfg.Dropout < 0 || cfg.Dropout > 1:
-		return errors.Errorf("dropout %v not in [0, 1]", cfg.Dropout)
+	case !(cfg.Dropout >= 0 && cfg.Dropout < 1): // NaN too
+		return errors.Errorf("dropout %v not in [0, 1)", cfg.Dropout)
+	case cfg.Dropout > 0 && layers == 1:
+		return errors.Errorf("dropout %v with one layer: dropout applies between stacked layers, so it needs at least 2", cfg.Dropout)
 	case !cfg.Merge.valid():
 		return errors.Errorf("unknown merge mode %d", cfg.Merge)
 	}
@@ -131,17 +149,18 @@ func (cfg *RecurrentConfig) directions() int {
 	return 1
 }
 
-// outputWidth is the number of features of each output step.
-func (cfg *RecurrentConfig) outputWidth() int {
+// OutputWidth returns the number of features of each output step: 2H for a
+// bidirectional stack merged by Concat, H otherwise.
+func (cfg RecurrentConfig) OutputWidth() int {
 	if cfg.Bidirectional && cfg.Merge == Concat {
 		return 2 * cfg.HiddenSize
 	}
 	return cfg.HiddenSize
 }
 
-// OutputWidth returns the number of features of each output step: 2H for a
-// bidirectional stack merged by Concat, H otherwise.
-func (r *Recurrent) OutputWidth() int { return r.Config.outputWidth() }
+// OutputWidth returns the number of features of each output step (see
+// RecurrentConfig.OutputWidth).
+func (r *Recurrent) OutputWidth() int { return r.Config.OutputWidth() }
 
 // States are the per-layer, per-direction states of a stack, in PyTorch's
 // h_n order: layer 0 forward, layer 0 reverse, layer 1 forward, ... Each
@@ -163,13 +182,17 @@ type RecurrentOutput struct {
 	Bidirectional bool
 }
 
-// Build adds the stack to g over the input sequence x (T steps [B, I]).
-// initial gives the initial states (nil for zeros).
+// Build adds the stack to g over the input sequence x (T steps [B, I]),
+// following the lengths x carries. initial gives the initial states (nil
+// for zeros).
 func (r *Recurrent) Build(g *Graph, x *Seq, initial *States) (out *RecurrentOutput, err error) {
 	defer recoverTo(&err, "graph: building recurrent "+r.Weights[0][0].WeightIH.Name)
 	cfg := r.Config
-	if x.Len() != g.cfg.Steps || x.Width() != cfg.InputSize {
-		return nil, errors.Errorf("graph: input has %d steps of %d features, want %d of %d", x.Len(), x.Width(), g.cfg.Steps, cfg.InputSize)
+	if !g.owns(x.tokens) {
+		return nil, errors.New("graph: the input sequence does not come from one of this graph's token sequences")
+	}
+	if x.Width() != cfg.InputSize {
+		return nil, errors.Errorf("graph: input has %d steps of %d features, want %d of %d", x.Len(), x.Width(), x.Len(), cfg.InputSize)
 	}
 	if err := r.checkInitial(g, initial); err != nil {
 		return nil, err
@@ -242,7 +265,7 @@ func dropoutSeq(g *Graph, s *Seq, p float64) *Seq {
 		return s
 	}
 	if s.steps == nil {
-		return &Seq{whole: dropout(g, s.whole, p), width: s.width}
+		return &Seq{whole: dropout(g, s.whole, p), width: s.width, tokens: s.tokens}
 	}
 	return s.mapSteps(func(_ int, x *G.Node) *G.Node { return dropout(g, x, p) })
 }
@@ -262,41 +285,49 @@ func composedUnroll(g *Graph, cell Cell, w *DirectionWeights, x *Seq, h0, c0 *G.
 			t = x.Len() - 1 - i
 		}
 		next := step(gates, x.step(t), st)
-		keep, hold := g.stepMask(t, width)
+		keep, hold := x.tokens.stepMask(t, width)
 		outputs[t] = must(G.HadamardProd(keep, next.h))
 		st.h = must(G.Add(outputs[t], must(G.HadamardProd(hold, st.h))))
 		if cell == LSTM {
 			st.c = must(G.Add(must(G.HadamardProd(keep, next.c)), must(G.HadamardProd(hold, st.c))))
 		}
 	}
-	return &unrolled{outputs: &Seq{steps: outputs, width: width}, h: st.h, c: st.c}
+	return &unrolled{outputs: &Seq{steps: outputs, width: width, tokens: x.tokens}, h: st.h, c: st.c}
 }
 
 // fusedUnroll is the fast unrollFunc: one recurrentKernel op.
 func fusedUnroll(g *Graph, cell Cell, w *DirectionWeights, x *Seq, h0, c0 *G.Node, reverse bool) *unrolled {
-	in, hidden := x.Width(), h0.Shape()[1]
-	inputs := []*G.Node{x.wholeNode(), g.valueNode(w.WeightIH), g.valueNode(w.WeightHH), g.valueNode(w.BiasIH), g.valueNode(w.BiasHH), h0}
-	if cell == LSTM {
-		inputs = append(inputs, c0)
-	}
-	inputs = append(inputs, g.gradAnchor())
-	var k kernel
-	if g.Dtype() == tensor.Float32 {
-		k = newRecurrentKernel[float32](g, cell, w, in, hidden, reverse)
-	} else {
-		k = newRecurrentKernel[float64](g, cell, w, in, hidden, reverse)
-	}
-	nodes := applyKernel(g, k, inputs...)
-	u := &unrolled{outputs: &Seq{whole: nodes.out, width: hidden}, h: nodes.secondary[0]}
+	nodes := applyRecurrentKernel(g, cell, w, x.wholeNode(), x.tokens.layout, x.tokens.cfg.Steps, h0, c0, reverse)
+	u := &unrolled{outputs: &Seq{whole: nodes.out, width: h0.Shape()[1], tokens: x.tokens}, h: nodes.secondary[0]}
 	if cell == LSTM {
 		u.c = nodes.secondary[1]
 	}
 	return u
 }
 
+// applyRecurrentKernel adds a recurrentKernel over x [steps, B, I] with
+// the given layout and initial states.
+func applyRecurrentKernel(g *Graph, cell Cell, w *DirectionWeights, x, layout *G.Node, steps int, h0, c0 *G.Node, reverse bool) kernelNodes {
+	in, hidden := x.Shape()[2], h0.Shape()[1]
+	inputs := []*G.Node{x, layout, g.paramNode(w.WeightIH), g.paramNode(w.WeightHH), g.paramNode(w.BiasIH), g.paramNode(w.BiasHH), h0}
+	if cell == LSTM {
+		inputs = append(inputs, c0)
+	}
+	var k kernel
+	if g.Dtype() == tensor.Float32 {
+		k = newRecurrentKernel[float32](g, cell, w, steps, in, hidden, reverse)
+	} else {
+		k = newRecurrentKernel[float64](g, cell, w, steps, in, hidden, reverse)
+	}
+	return applyKernel(g, k, inputs...)
+}
+
 // prepareGates slices each gate's rows out of the stacked weights and
 // transposes them, once per graph.
 func prepareGates(g *Graph, cell Cell, w *DirectionWeights) []gate {
+	if gates, ok := g.gates[w]; ok {
+		return gates
+	}
 	wih, whh := g.paramNode(w.WeightIH), g.paramNode(w.WeightHH)
 	bih, bhh := g.paramNode(w.BiasIH), g.paramNode(w.BiasHH)
 	hidden := whh.Shape()[1]
@@ -315,5 +346,6 @@ func prepareGates(g *Graph, cell Cell, w *DirectionWeights) []gate {
 			gates[k].b = must(G.Add(bi, bh))
 		}
 	}
+	g.gates[w] = gates
 	return gates
 }

@@ -14,17 +14,21 @@ import (
 func runLayer(t *testing.T, impl Impl, ps *Params, emb *Embedding, rnn *Recurrent, ids, lengths []int, initial [][]float64) (out []float64, h, c [][]float64) {
 	t.Helper()
 	batch := len(lengths)
-	g, err := New(ps, Config{Batch: batch, Steps: len(ids) / batch, Impl: impl})
+	g, err := New(ps, Config{Batch: batch, Impl: impl})
 	check(t, err)
-	x, err := emb.Build(g)
+	seq, err := g.NewSequence("tokens", SequenceConfig{Steps: len(ids) / batch})
+	check(t, err)
+	x, err := emb.Build(g, seq)
 	check(t, err)
 	var states *States
 	if initial != nil {
 		hidden := rnn.Config.HiddenSize
 		states = &States{}
 		for i, v := range initial {
-			n := G.NewMatrix(g.ExprGraph, ps.Dtype(), G.WithShape(batch, hidden), G.WithName(fmt.Sprintf("initial_%d", i)),
-				G.WithValue(denseFrom(ps.Dtype(), tensor.Shape{batch, hidden}, v)))
+			in, err := g.NewInput(fmt.Sprintf("initial_%d", i), batch, hidden)
+			check(t, err)
+			check(t, in.Set(v))
+			n := in.Node()
 			if i == 0 {
 				states.H = append(states.H, n)
 			} else {
@@ -37,7 +41,7 @@ func runLayer(t *testing.T, impl Impl, ps *Params, emb *Embedding, rnn *Recurren
 	whole, err := res.Outputs.Whole()
 	check(t, err)
 	check(t, g.Compile(nil))
-	check(t, g.SetBatch(ids, lengths, nil))
+	check(t, seq.Set(ids, lengths))
 	check(t, g.Run())
 	for _, n := range res.Final.H {
 		h = append(h, nodeValues(t, n))
@@ -48,22 +52,41 @@ func runLayer(t *testing.T, impl Impl, ps *Params, emb *Embedding, rnn *Recurren
 	return nodeValues(t, whole), h, c
 }
 
+// testClassifier is a classifier graph: its inputs, logits and loss.
+type testClassifier struct {
+	g            *Graph
+	tokens       *Sequence
+	labels       *Targets
+	logits, loss *G.Node
+}
+
+// set loads a batch.
+func (c *testClassifier) set(ids, lengths, labels []int) error {
+	if err := c.tokens.Set(ids, lengths); err != nil {
+		return err
+	}
+	return c.labels.Set(labels)
+}
+
 // buildClassifier builds emb -> rnn -> pooling -> fc -> cross-entropy into
-// g and compiles it with the loss; it returns the logits and the loss.
-func buildClassifier(t testing.TB, g *Graph, emb *Embedding, rnn *Recurrent, fc *Linear, pooling Pooling) (logits, loss *G.Node) {
+// g for batches of up to steps tokens and compiles it with the loss.
+func buildClassifier(t testing.TB, g *Graph, steps int, emb *Embedding, rnn *Recurrent, fc *Linear, pooling Pooling) *testClassifier {
 	t.Helper()
-	x, err := emb.Build(g)
+	tokens, err := g.NewSequence("tokens", SequenceConfig{Steps: steps})
+	check(t, err)
+	x, err := emb.Build(g, tokens)
 	check(t, err)
 	out, err := rnn.Build(g, x, nil)
 	check(t, err)
 	pooled, err := Pool(g, out, pooling)
 	check(t, err)
-	logits, err = fc.Build(g, pooled)
+	logits, err := fc.Build(g, pooled)
 	check(t, err)
-	loss, err = CrossEntropy(g, logits)
+	labels := g.NewLabels("labels")
+	loss, err := CrossEntropy(g, logits, labels, LossOptions{})
 	check(t, err)
 	check(t, g.Compile(loss))
-	return logits, loss
+	return &testClassifier{g: g, tokens: tokens, labels: labels, logits: logits, loss: loss}
 }
 
 // TestInitialStateContinues checks that running the second half of a
@@ -153,9 +176,11 @@ func testDropoutIsSeeded(t *testing.T, impl Impl) {
 		check(t, err)
 		rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: LSTM, InputSize: 3, HiddenSize: 8, NumLayers: 2, Dropout: 0.5})
 		check(t, err)
-		g, err := New(ps, Config{Batch: 2, Steps: 3, Training: training, Impl: impl})
+		g, err := New(ps, Config{Batch: 2, Training: training, Impl: impl})
 		check(t, err)
-		x, err := emb.Build(g)
+		seq, err := g.NewSequence("tokens", SequenceConfig{Steps: 3})
+		check(t, err)
+		x, err := emb.Build(g, seq)
 		check(t, err)
 		out, err := rnn.Build(g, x, nil)
 		check(t, err)
@@ -163,7 +188,7 @@ func testDropoutIsSeeded(t *testing.T, impl Impl) {
 		check(t, err)
 		check(t, g.Compile(nil))
 		g.SetRNG(NewRNG(seed))
-		check(t, g.SetBatch([]int{1, 2, 3, 4, 5, 6}, []int{3, 3}, nil))
+		check(t, seq.Set([]int{1, 2, 3, 4, 5, 6}, []int{3, 3}))
 		check(t, g.Run())
 		return nodeValues(t, whole)
 	}
@@ -210,20 +235,19 @@ func TestSharedWorkspace(t *testing.T) {
 		if shared {
 			ws = NewWorkspace()
 		}
-		var graphs []*Network
+		var graphs []*testClassifier
 		for _, steps := range []int{3, 8} {
-			g, err := New(ps, Config{Batch: 3, Steps: steps, Training: true, Workspace: ws})
+			g, err := New(ps, Config{Batch: 3, Training: true, Workspace: ws})
 			check(t, err)
-			logits, loss := buildClassifier(t, g, emb, rnn, fc, Max)
-			graphs = append(graphs, &Network{Graph: g, Logits: logits, Loss: loss})
+			graphs = append(graphs, buildClassifier(t, g, steps, emb, rnn, fc, Max))
 		}
 		var got [][]float64
 		for i := 0; i < 4; i++ {
 			r, net := runs[i%2], graphs[i%2]
-			check(t, net.SetBatch(r.ids, r.lengths, r.labels))
-			check(t, net.Run())
-			check(t, net.AccumulateGrads(1))
-			loss, err := net.LossValue()
+			check(t, net.set(r.ids, r.lengths, r.labels))
+			check(t, net.g.Run())
+			check(t, net.g.AccumulateGrads(1))
+			loss, err := Scalar(net.loss)
 			check(t, err)
 			got = append(got, []float64{loss})
 			for _, p := range ps.List() {

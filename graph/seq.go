@@ -6,37 +6,45 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Seq is a time-major sequence of T steps of a padded batch, each step a
-// node [B, F]. It is held either as T step nodes or as one node [T, B, F]
-// and converts between the two forms on demand, so a layer built from
-// per-step ops and a layer built from one fused op can feed each other.
+// Seq is a time-major float sequence of T steps of a padded batch, each
+// step a node [B, F], with the lengths of the token sequence it was built
+// from (its rows' real steps). It is held either as T step nodes or as one
+// node [T, B, F] and converts between the two forms on demand, so a layer
+// built from per-step ops and a layer built from one fused op can feed
+// each other.
 type Seq struct {
-	steps []*G.Node
-	whole *G.Node
-	width int
+	steps  []*G.Node
+	whole  *G.Node
+	width  int
+	tokens *Sequence
 }
 
-// StepsSeq returns the sequence made of the step nodes [B, F].
-func StepsSeq(steps []*G.Node) (*Seq, error) {
-	if len(steps) == 0 {
-		return nil, errors.New("graph: empty sequence")
+// StepsSeq returns the sequence made of the step nodes [B, F], one per
+// step of tokens, whose lengths it carries.
+func StepsSeq(steps []*G.Node, tokens *Sequence) (*Seq, error) {
+	if tokens == nil || len(steps) != tokens.cfg.Steps {
+		return nil, errors.Errorf("graph: %d steps, want one per step of a token sequence", len(steps))
 	}
 	shape := steps[0].Shape()
 	for t, n := range steps {
-		if n.Dims() != 2 || !n.Shape().Eq(shape) {
-			return nil, errors.Errorf("graph: step %d has shape %v, want %v [B, F]", t, n.Shape(), shape)
+		if n.Dims() != 2 || !n.Shape().Eq(shape) || shape[0] != tokens.g.cfg.Batch {
+			return nil, errors.Errorf("graph: step %d has shape %v, want [%d, F] like step 0's %v", t, n.Shape(), tokens.g.cfg.Batch, shape)
 		}
 	}
-	return &Seq{steps: steps, width: shape[1]}, nil
+	return &Seq{steps: steps, width: shape[1], tokens: tokens}, nil
 }
 
-// WholeSeq returns the sequence held by the node [T, B, F].
-func WholeSeq(whole *G.Node) (*Seq, error) {
-	if whole.Dims() != 3 {
-		return nil, errors.Errorf("graph: sequence node has shape %v, want [T, B, F]", whole.Shape())
+// WholeSeq returns the sequence held by the node [T, B, F], with T and B
+// those of tokens, whose lengths it carries.
+func WholeSeq(whole *G.Node, tokens *Sequence) (*Seq, error) {
+	if tokens == nil || whole.Dims() != 3 || whole.Shape()[0] != tokens.cfg.Steps || whole.Shape()[1] != tokens.g.cfg.Batch {
+		return nil, errors.Errorf("graph: sequence node has shape %v, want [T, B, F] over a token sequence's T and B", whole.Shape())
 	}
-	return &Seq{whole: whole, width: whole.Shape()[2]}, nil
+	return &Seq{whole: whole, width: whole.Shape()[2], tokens: tokens}, nil
 }
+
+// Tokens returns the token sequence whose lengths the sequence carries.
+func (s *Seq) Tokens() *Sequence { return s.tokens }
 
 // Len returns T, the number of steps.
 func (s *Seq) Len() int {
@@ -96,5 +104,5 @@ func (s *Seq) mapSteps(f func(t int, x *G.Node) *G.Node) *Seq {
 	for t := range out {
 		out[t] = f(t, s.step(t))
 	}
-	return &Seq{steps: out, width: out[0].Shape()[1]}
+	return &Seq{steps: out, width: out[0].Shape()[1], tokens: s.tokens}
 }

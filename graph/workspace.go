@@ -8,7 +8,7 @@ import (
 
 // Workspace holds the scratch memory of fused kernels: the activations a
 // recurrent layer keeps from its forward pass for its backward pass, and
-// the graph-local gradients of the parameters they write. Graphs that never
+// the gradients kernels return. Graphs that never
 // run at the same time, such as the graphs one worker uses for different
 // padded lengths and modes, can share one, so that this memory is that of
 // the largest batch seen rather than one copy per graph.
@@ -21,12 +21,13 @@ import (
 type Workspace struct {
 	buffers  map[string]any // []float32 or []float64
 	reserved map[string]int // the largest size any graph's kernel may ask of a buffer
-	grads    map[*Param]*gradBuffer
+	written  map[string]int // elements of a prefix-written buffer that may be non-zero
+	grads    map[string]*gradBuffer
 }
 
 // NewWorkspace returns an empty workspace.
 func NewWorkspace() *Workspace {
-	return &Workspace{buffers: map[string]any{}, reserved: map[string]int{}, grads: map[*Param]*gradBuffer{}}
+	return &Workspace{buffers: map[string]any{}, reserved: map[string]int{}, written: map[string]int{}, grads: map[string]*gradBuffer{}}
 }
 
 // reserve records that the buffer called key may be asked for n elements,
@@ -49,12 +50,13 @@ func buffer[T float](ws *Workspace, key string, n int) []T {
 	return buf[:n]
 }
 
-// grad returns the shared gradient buffer of p.
-func (ws *Workspace) grad(p *Param, rowSparse bool) *gradBuffer {
-	b, ok := ws.grads[p]
+// rowGrad returns the row-tracked gradient buffer called key, of p's
+// shape.
+func (ws *Workspace) rowGrad(key string, p *Param) *gradBuffer {
+	b, ok := ws.grads[key]
 	if !ok {
-		b = newGradBuffer(p, rowSparse)
-		ws.grads[p] = b
+		b = newGradBuffer(p)
+		ws.grads[key] = b
 	}
 	return b
 }
@@ -74,10 +76,27 @@ func (g *Graph) kernelKey(kind string) string {
 // Every use zeroes it, since another graph may have written it. Kernels
 // reserve these buffers' sizes when they are built.
 func sharedTensor[T float](ws *Workspace, key string, dense **tensor.Dense, data *[]T, shape ...int) {
+	sharedTensorDirty(ws, key, dense, data, shape...)
+	clear(*data)
+}
+
+// sharedTensorPrefix is sharedTensor for a kernel that writes every one of
+// the first n elements (the batch's real steps): it zeroes only what lies
+// past them and was written before, by this kernel or another graph's.
+func sharedTensorPrefix[T float](ws *Workspace, key string, n int, dense **tensor.Dense, data *[]T, shape ...int) {
+	sharedTensorDirty(ws, key, dense, data, shape...)
+	if before := min(ws.written[key], len(*data)); before > n {
+		clear((*data)[n:before])
+	}
+	ws.written[key] = n
+}
+
+// sharedTensorDirty is sharedTensor without the zeroing, for a kernel that
+// overwrites every element (a weight gradient).
+func sharedTensorDirty[T float](ws *Workspace, key string, dense **tensor.Dense, data *[]T, shape ...int) {
 	buf := buffer[T](ws, key, tensor.Shape(shape).TotalSize())
 	if *dense == nil || &(*data)[0] != &buf[0] {
 		*dense = tensor.New(tensor.WithShape(shape...), tensor.WithBacking(buf))
 		*data = buf
 	}
-	clear(buf)
 }

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/gornn/gornn/datasets"
-	"github.com/gornn/gornn/datasets/atomicfile"
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/internal/atomicfile"
 	"github.com/pkg/errors"
 )
 

@@ -2,10 +2,15 @@ package models
 
 import (
 	"container/list"
+	"math"
+	"slices"
 
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/metrics"
+	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
@@ -24,8 +29,8 @@ type Options struct {
 }
 
 // Classifier is a recurrent text classifier (see the package doc). Its
-// parameters are shared by every graph it compiles. A Classifier is not
-// safe for concurrent use.
+// parameters are shared by every graph it compiles. It is a train.Model.
+// A Classifier is not safe for concurrent use.
 type Classifier struct {
 	cfg       Config
 	opts      Options
@@ -43,6 +48,8 @@ type Classifier struct {
 	workspaces map[int]*graph.Workspace
 }
 
+var _ train.Model = (*Classifier)(nil)
+
 type networkKey struct {
 	batch, steps int
 	mode         graph.Mode
@@ -51,18 +58,28 @@ type networkKey struct {
 
 type cachedNetwork struct {
 	key networkKey
-	net *graph.Network
+	net *network
 }
 
 // New declares a classifier for cfg over vocab, with weights initialised as
 // PyTorch initialises the equivalent modules, drawn from opts.Seed.
-// cfg.VocabSize and cfg.NumClasses default to vocab.Len() and len(cfg.Labels).
+// cfg.VocabSize and cfg.NumClasses default to vocab.Len() and len(cfg.Labels);
+// cfg.Tokenizer to the vocabulary's tokenizer, which it must equal when
+// given.
 func New(cfg Config, vocab *datasets.Vocab, opts Options) (*Classifier, error) {
 	if vocab == nil {
 		return nil, errors.New("models: nil vocabulary")
 	}
 	if cfg.VocabSize == 0 {
 		cfg.VocabSize = vocab.Len()
+	}
+	switch built := vocab.Tokenizer(); {
+	case cfg.Tokenizer == "" && built != "":
+		cfg.Tokenizer = built
+	case cfg.Tokenizer == "":
+		cfg.Tokenizer = datasets.BasicEnglishTokenizer
+	case built != "" && built != cfg.Tokenizer:
+		return nil, errors.Errorf("models: tokenizer %q, but the vocabulary holds %s tokens", cfg.Tokenizer, built)
 	}
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -89,10 +106,7 @@ func New(cfg Config, vocab *datasets.Vocab, opts Options) (*Classifier, error) {
 	if c.embedding, err = graph.NewEmbedding(params, "embedding", cfg.VocabSize, cfg.EmbedDim, datasets.PadID); err != nil {
 		return nil, err
 	}
-	if c.rnn, err = graph.NewRecurrent(params, "rnn", graph.RecurrentConfig{
-		Cell: cfg.Cell, InputSize: cfg.EmbedDim, HiddenSize: cfg.HiddenSize, NumLayers: cfg.NumLayers,
-		Bidirectional: cfg.Bidirectional, Merge: cfg.Merge, Dropout: cfg.Dropout,
-	}); err != nil {
+	if c.rnn, err = graph.NewRecurrent(params, "rnn", cfg.Recurrent()); err != nil {
 		return nil, err
 	}
 	if c.fc, err = graph.NewLinear(params, "fc", cfg.OutputWidth(), cfg.NumClasses); err != nil {
@@ -114,16 +128,30 @@ func (c *Classifier) Tokenizer() datasets.Tokenizer { return c.tokenizer }
 // equivalent PyTorch modules.
 func (c *Classifier) Params() *graph.Params { return c.params }
 
+// MaxLen returns the number of tokens texts are truncated to (0: none).
+func (c *Classifier) MaxLen() int { return c.cfg.MaxLen }
+
+// NewMetrics returns an empty accumulator of the classifier's measures:
+// accuracy, macro F1 and the confusion matrix over its labels.
+func (c *Classifier) NewMetrics() metrics.Accumulator { return metrics.NewClasses(c.cfg.Labels) }
+
+// Objective returns the highest validation accuracy.
+func (c *Classifier) Objective() metrics.Objective { return metrics.Accuracy }
+
 // bucketSteps returns the padded length a fused graph is built for, so that
 // batches of nearby lengths share one graph: steps rounded up to a multiple
 // of 16. (The graphs of one worker share their scratch memory, so more
 // buckets cost only their compilation, and tight ones less memory.)
 func bucketSteps(steps int) int { return (steps + 15) / 16 * 16 }
 
-// Network returns a compiled network for batches of batch rows padded to
-// steps tokens, built for mode; replica tells apart the networks of
+// Network returns a compiled network for batches shaped like b (its rows
+// and padded length), built for mode; replica tells apart the networks of
 // parallel workers. Networks are cached (see Options.MaxGraphs).
-func (c *Classifier) Network(batch, steps int, mode graph.Mode, replica int) (*graph.Network, error) {
+func (c *Classifier) Network(b datasets.Batch, mode graph.Mode, replica int) (train.Network, error) {
+	return c.network(b.Size, b.Steps, mode, replica)
+}
+
+func (c *Classifier) network(batch, steps int, mode graph.Mode, replica int) (*network, error) {
 	if c.opts.Impl == graph.Fused {
 		steps = bucketSteps(steps)
 	}
@@ -140,26 +168,28 @@ func (c *Classifier) Network(batch, steps int, mode graph.Mode, replica int) (*g
 	for c.lru.Len() > c.opts.MaxGraphs {
 		oldest := c.lru.Remove(c.lru.Back()).(*cachedNetwork)
 		delete(c.networks, oldest.key)
-		if err := oldest.net.Close(); err != nil {
+		if err := oldest.net.g.Close(); err != nil {
 			return nil, errors.Wrap(err, "models: closing a cached graph")
 		}
 	}
 	return net, nil
 }
 
-func (c *Classifier) build(batch, steps int, mode graph.Mode, replica int) (*graph.Network, error) {
+func (c *Classifier) build(batch, steps int, mode graph.Mode, replica int) (*network, error) {
 	ws := c.workspaces[replica]
 	if ws == nil {
 		ws = graph.NewWorkspace()
 		c.workspaces[replica] = ws
 	}
-	g, err := graph.New(c.params, graph.Config{
-		Batch: batch, Steps: steps, Training: mode == graph.Train, Impl: c.opts.Impl, Padded: c.cfg.Padded, Workspace: ws,
-	})
+	g, err := graph.New(c.params, graph.Config{Batch: batch, Training: mode == graph.Train, Impl: c.opts.Impl, Workspace: ws})
 	if err != nil {
 		return nil, err
 	}
-	x, err := c.embedding.Build(g)
+	net := &network{g: g, mode: mode, classes: c.cfg.NumClasses}
+	if net.tokens, err = g.NewSequence("tokens", graph.SequenceConfig{Steps: steps, Padded: c.cfg.Padded}); err != nil {
+		return nil, err
+	}
+	x, err := c.embedding.Build(g, net.tokens)
 	if err != nil {
 		return nil, err
 	}
@@ -171,16 +201,16 @@ func (c *Classifier) build(batch, steps int, mode graph.Mode, replica int) (*gra
 	if err != nil {
 		return nil, err
 	}
-	net := &graph.Network{Graph: g, Mode: mode}
-	if net.Logits, err = c.fc.Build(g, pooled); err != nil {
+	if net.logits, err = c.fc.Build(g, pooled); err != nil {
 		return nil, err
 	}
 	if mode != graph.Predict {
-		if net.Loss, err = graph.CrossEntropy(g, net.Logits); err != nil {
+		net.labels = g.NewLabels("labels")
+		if net.loss, err = graph.CrossEntropy(g, net.logits, net.labels, graph.LossOptions{}); err != nil {
 			return nil, err
 		}
 	}
-	differentiate := net.Loss
+	differentiate := net.loss
 	if mode != graph.Train {
 		differentiate = nil
 	}
@@ -188,6 +218,97 @@ func (c *Classifier) build(batch, steps int, mode graph.Mode, replica int) (*gra
 		return nil, err
 	}
 	return net, nil
+}
+
+// network is one compiled classifier graph: its inputs, the logits [B, C]
+// and, unless built for Predict, the mean cross-entropy loss. It is a
+// train.Network.
+type network struct {
+	g       *graph.Graph
+	mode    graph.Mode
+	classes int
+	tokens  *graph.Sequence
+	labels  *graph.Targets // nil for Predict
+	logits  *G.Node
+	loss    *G.Node // nil for Predict
+	best    []int   // scratch: each row's most likely class
+}
+
+// SetBatch loads the rows of b: its token ids and, unless the network is
+// for Predict, its labels.
+func (n *network) SetBatch(b datasets.Batch) error {
+	if err := n.tokens.Set(b.IDs, b.Lengths); err != nil {
+		return err
+	}
+	if n.labels == nil {
+		return nil
+	}
+	if b.Labels == nil {
+		return errors.New("models: the classifier's batch has no labels")
+	}
+	return n.labels.Set(b.Labels)
+}
+
+func (n *network) SetRNG(rng *graph.RNG)               { n.g.SetRNG(rng) }
+func (n *network) Run() error                          { return n.g.Run() }
+func (n *network) AccumulateGrads(scale float64) error { return n.g.AccumulateGrads(scale) }
+
+// Loss returns the mean cross-entropy of the last run and the rows it is
+// a mean over.
+func (n *network) Loss() (float64, int, error) {
+	if n.loss == nil {
+		return 0, 0, errors.New("models: a Predict network has no loss")
+	}
+	loss, err := graph.Scalar(n.loss)
+	return loss, n.labels.Count(), err
+}
+
+// Measure adds the last run's predictions for b's rows to m, a
+// *metrics.Classes.
+func (n *network) Measure(b datasets.Batch, m metrics.Accumulator) error {
+	classes, ok := m.(*metrics.Classes)
+	if !ok {
+		return errors.Errorf("models: a classifier measures into *metrics.Classes, not %T", m)
+	}
+	n.best = slices.Grow(n.best[:0], b.Size)[:b.Size]
+	if err := n.predictions(n.best, nil); err != nil {
+		return err
+	}
+	return classes.Add(b.Labels, n.best)
+}
+
+// predictions writes each row's most likely class into best [B] and, when
+// probs is not nil, the softmax probabilities into probs [B*C], computed in
+// float64 from the logits of the last run; it returns the logits.
+func (n *network) predictions(best []int, probs []float64) error {
+	logits, err := graph.Values(n.logits)
+	if err != nil {
+		return err
+	}
+	c := n.classes
+	for b := range best {
+		row := logits[b*c : (b+1)*c]
+		top := 0
+		for j, x := range row {
+			if x > row[top] {
+				top = j
+			}
+		}
+		best[b] = top
+		if probs == nil {
+			continue
+		}
+		p := probs[b*c : (b+1)*c]
+		sum := 0.0
+		for j, x := range row {
+			p[j] = math.Exp(x - row[top])
+			sum += p[j]
+		}
+		for j := range p {
+			p[j] /= sum
+		}
+	}
+	return nil
 }
 
 // Prediction is a classifier's answer for one text.
@@ -222,11 +343,11 @@ func (c *Classifier) PredictIDs(seqs [][]int) ([]Prediction, error) {
 		if err != nil {
 			return nil, errors.Wrapf(err, "models: texts %d..%d", from, from+len(chunk)-1)
 		}
-		net, err := c.Network(batch.Size, batch.Steps, graph.Predict, 0)
+		net, err := c.network(batch.Size, batch.Steps, graph.Predict, 0)
 		if err != nil {
 			return nil, err
 		}
-		if err := net.SetBatch(batch.IDs, batch.Lengths, nil); err != nil {
+		if err := net.SetBatch(batch); err != nil {
 			return nil, errors.Wrapf(err, "models: texts %d..%d", from, from+len(chunk)-1)
 		}
 		if err := net.Run(); err != nil {
@@ -234,10 +355,10 @@ func (c *Classifier) PredictIDs(seqs [][]int) ([]Prediction, error) {
 		}
 		best := make([]int, batch.Size)
 		probs := make([]float64, batch.Size*classes)
-		if err := net.Predictions(best, probs); err != nil {
+		if err := net.predictions(best, probs); err != nil {
 			return nil, err
 		}
-		logits, err := net.LogitValues()
+		logits, err := graph.Values(net.logits)
 		if err != nil {
 			return nil, err
 		}

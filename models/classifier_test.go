@@ -90,15 +90,15 @@ func TestNetworkCacheIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for steps := 1; steps <= 200; steps += 20 {
-		if _, err := c.Network(2, steps, graph.Predict, 0); err != nil {
+		if _, err := c.network(2, steps, graph.Predict, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if c.lru.Len() != 3 || len(c.networks) != 3 {
 		t.Errorf("cache holds %d graphs (%d keys), want 3", c.lru.Len(), len(c.networks))
 	}
-	first, _ := c.Network(2, 30, graph.Predict, 0)
-	again, _ := c.Network(2, 31, graph.Predict, 0)
+	first, _ := c.network(2, 30, graph.Predict, 0)
+	again, _ := c.network(2, 31, graph.Predict, 0)
 	if first != again {
 		t.Error("lengths 30 and 31 did not share their bucket's graph")
 	}
@@ -190,5 +190,33 @@ func TestBadModelDirectories(t *testing.T) {
 				t.Errorf("error %q, want it to contain %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestTokenizerComesFromTheVocabulary checks that a classifier reads texts
+// with the tokenizer its vocabulary was built with, and refuses another.
+func TestTokenizerComesFromTheVocabulary(t *testing.T) {
+	data, err := datasets.Prepare(datasets.Source{BuiltinSize: 100, Tokenizer: datasets.CharTokenizer, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Cell: graph.LSTM, EmbedDim: 4, HiddenSize: 4, Labels: data.Classes}
+	c, err := New(cfg, data.Vocab, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Config().Tokenizer != datasets.CharTokenizer {
+		t.Errorf("tokenizer %q, want the vocabulary's %q", c.Config().Tokenizer, datasets.CharTokenizer)
+	}
+	cfg.Tokenizer = datasets.BasicEnglishTokenizer
+	if _, err := New(cfg, data.Vocab, Options{}); err == nil || !strings.Contains(err.Error(), "holds char tokens") {
+		t.Errorf("basic_english over a char vocabulary: error %v, want a mismatch", err)
+	}
+	tok, err := datasets.NewTokenizer(datasets.BasicEnglishTokenizer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := datasets.Encode(data.ValSource, tok, data.Vocab, datasets.EncodeOptions{}); err == nil {
+		t.Error("encoding with another tokenizer than the vocabulary's succeeded")
 	}
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/pkg/errors"
 )
@@ -35,17 +36,19 @@ type Config struct {
 	// unpacked PyTorch RNN does (the lesson's first RNN and LSTM); the
 	// default follows packed sequences.
 	Padded bool `json:"padded"`
-	// Dropout is the dropout probability between recurrent layers.
+	// Dropout is the dropout probability between recurrent layers; it
+	// needs at least 2 layers (graph.RecurrentConfig.Dropout).
 	Dropout float64 `json:"dropout"`
 	// NumClasses is C, the number of labels; New takes it from Labels.
 	NumClasses int `json:"num_classes"`
 	// Labels are the class names, in class index order (required).
 	Labels []string `json:"labels"`
-	// Tokenizer names the datasets tokenizer: basic_english (default) or
-	// char.
+	// Tokenizer names the datasets tokenizer: basic_english or char. New
+	// takes it from the vocabulary when the vocabulary knows it (and
+	// refuses another); otherwise it defaults to basic_english.
 	Tokenizer string `json:"tokenizer"`
-	// MaxLen truncates texts to their first MaxLen tokens; 0 keeps them
-	// whole.
+	// MaxLen truncates texts to their first MaxLen tokens, in training
+	// (train.Model.MaxLen) and in prediction alike; 0 keeps them whole.
 	MaxLen int `json:"max_len"`
 }
 
@@ -54,9 +57,6 @@ func (cfg Config) withDefaults() Config {
 	cfg.Format = FormatV1
 	if cfg.NumLayers == 0 {
 		cfg.NumLayers = 1
-	}
-	if cfg.Tokenizer == "" {
-		cfg.Tokenizer = "basic_english"
 	}
 	if cfg.NumClasses == 0 {
 		cfg.NumClasses = len(cfg.Labels)
@@ -75,21 +75,26 @@ func (cfg Config) Validate() error {
 		return errors.Errorf("models: embed_dim %d and hidden_size %d must be positive", cfg.EmbedDim, cfg.HiddenSize)
 	case cfg.NumLayers <= 0:
 		return errors.Errorf("models: num_layers %d must be positive", cfg.NumLayers)
-	case cfg.Dropout < 0 || cfg.Dropout >= 1:
-		return errors.Errorf("models: dropout %v not in [0, 1)", cfg.Dropout)
 	case cfg.NumClasses < 2 || cfg.NumClasses != len(cfg.Labels):
 		return errors.Errorf("models: num_classes %d with %d labels, want at least 2 and one label each", cfg.NumClasses, len(cfg.Labels))
 	case cfg.MaxLen < 0:
 		return errors.Errorf("models: max_len %d must not be negative", cfg.MaxLen)
 	}
-	return nil
+	if _, err := datasets.NewTokenizer(cfg.Tokenizer); err != nil {
+		return errors.Wrap(err, "models")
+	}
+	return errors.Wrap(cfg.Recurrent().Validate(), "models")
+}
+
+// Recurrent returns the configuration of the classifier's recurrent stack.
+func (cfg Config) Recurrent() graph.RecurrentConfig {
+	return graph.RecurrentConfig{
+		Cell: cfg.Cell, InputSize: cfg.EmbedDim, HiddenSize: cfg.HiddenSize, NumLayers: cfg.NumLayers,
+		Bidirectional: cfg.Bidirectional, Merge: cfg.Merge, Dropout: cfg.Dropout,
+	}
 }
 
 // OutputWidth returns F, the size of the pooled vector the linear layer
-// reads: 2H for a bidirectional stack merged by concat, H otherwise.
-func (cfg Config) OutputWidth() int {
-	if cfg.Bidirectional && cfg.Merge == graph.Concat {
-		return 2 * cfg.HiddenSize
-	}
-	return cfg.HiddenSize
-}
+// reads: the recurrent stack's output width (2H for a bidirectional stack
+// merged by concat, H otherwise).
+func (cfg Config) OutputWidth() int { return cfg.Recurrent().OutputWidth() }

@@ -35,7 +35,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	best := result.Epochs[result.BestEpoch-1]
-	fmt.Printf("validation accuracy above 95%%: %v\n", best.ValAcc > 0.95)
+	fmt.Printf("validation accuracy above 95%%: %v\n", best.Val["accuracy"] > 0.95)
 
 	dir, err := os.MkdirTemp("", "gornn-example")
 	if err != nil {

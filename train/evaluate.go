@@ -1,53 +1,115 @@
 package train
 
 import (
+	"runtime"
+
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/metrics"
 	"github.com/pkg/errors"
 )
 
-// Evaluation is a model's quality on a dataset.
+// Evaluation is a model's quality on some data.
 type Evaluation struct {
-	Loss      float64 // mean cross-entropy over the rows
-	Accuracy  float64
-	MacroF1   float64
-	Confusion *Confusion
+	// Loss is the mean loss over the data's rows or tokens (0 for a
+	// Predict evaluator, which computes no loss).
+	Loss float64
+	// Scores are the task's measures (accuracy, macro_f1, perplexity...).
+	Scores metrics.Scores
+	// Metrics is the accumulator they come from, for details such as a
+	// classifier's confusion matrix (*metrics.Classes).
+	Metrics metrics.Accumulator
 }
 
-// Evaluate runs model over data in batches of batchSize rows (truncated to
-// maxLen tokens when positive), split over workers, without dropout or
-// gradients.
-func Evaluate(model Model, data *datasets.Encoded, batchSize, maxLen, workers int) (Evaluation, error) {
-	batcher, err := datasets.NewBatcher(data, datasets.BatcherOptions{BatchSize: batchSize, MaxLen: maxLen})
+// EvalOptions are the settings of an evaluation. The zero value gives the
+// defaults.
+type EvalOptions struct {
+	// BatchSize is B. Default datasets.DefaultBatchSize.
+	BatchSize int
+	// Workers is the number of data-parallel replicas a batch is split
+	// over. Default runtime.NumCPU().
+	Workers int
+	// Mode is graph.Evaluate (default: loss and measures) or
+	// graph.Predict (measures only, no loss).
+	Mode graph.Mode
+}
+
+func (o EvalOptions) withDefaults() (EvalOptions, error) {
+	if o.BatchSize == 0 {
+		o.BatchSize = datasets.DefaultBatchSize
+	}
+	if o.Workers == 0 {
+		o.Workers = runtime.NumCPU()
+	}
+	if o.Mode == graph.Train {
+		o.Mode = graph.Evaluate
+	}
+	if o.BatchSize < 0 || o.Workers < 0 {
+		return o, errors.Errorf("train: batch size %d and workers %d must be positive", o.BatchSize, o.Workers)
+	}
+	return o, nil
+}
+
+// Evaluator runs a model forward, without dropout or gradients, over
+// batches split over workers, and gathers the task's measures.
+type Evaluator struct {
+	model   Model
+	opts    EvalOptions
+	metrics metrics.Accumulator
+	lossSum float64
+	weight  int
+}
+
+// NewEvaluator returns an evaluator of model.
+func NewEvaluator(model Model, opts EvalOptions) (*Evaluator, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Evaluator{model: model, opts: opts, metrics: model.NewMetrics()}, nil
+}
+
+// Batch runs one batch and adds its results.
+func (e *Evaluator) Batch(b datasets.Batch) error {
+	s, err := runSplit(e.model, b, e.opts.Mode, e.opts.Workers, nil)
+	if err != nil {
+		return err
+	}
+	if e.opts.Mode == graph.Evaluate {
+		loss, _, weight, err := s.loss()
+		if err != nil {
+			return err
+		}
+		e.lossSum += loss * float64(weight)
+		e.weight += weight
+	}
+	return s.measure(e.metrics)
+}
+
+// Result returns the evaluation of the batches run so far.
+func (e *Evaluator) Result() Evaluation {
+	ev := Evaluation{Scores: e.metrics.Scores(), Metrics: e.metrics}
+	if e.weight > 0 {
+		ev.Loss = e.lossSum / float64(e.weight)
+	}
+	return ev
+}
+
+// Evaluate runs model over data in order, truncated to the model's
+// MaxLen, and returns its evaluation.
+func Evaluate(model Model, data *datasets.Encoded, opts EvalOptions) (Evaluation, error) {
+	e, err := NewEvaluator(model, opts)
+	if err != nil {
+		return Evaluation{}, err
+	}
+	batcher, err := datasets.NewBatcher(data, datasets.BatcherOptions{BatchSize: e.opts.BatchSize, MaxLen: model.MaxLen()})
 	if err != nil {
 		return Evaluation{}, errors.Wrap(err, "train: batching the evaluation data")
 	}
-	conf := NewConfusion(len(data.Classes))
-	lossSum := 0.0
-	var classes []int
-	it := batcher.Epoch(0)
-	for it.Next() {
-		b := it.Batch()
-		split, err := RunSplit(model, b, graph.Evaluate, workers, nil)
-		if err != nil {
-			return Evaluation{}, err
-		}
-		loss, err := split.Loss()
-		if err != nil {
-			return Evaluation{}, err
-		}
-		lossSum += loss * float64(b.Size)
-		if classes, err = split.Predictions(classes); err != nil {
-			return Evaluation{}, err
-		}
-		if err := conf.AddBatch(b.Labels, classes); err != nil {
+	for it := batcher.Epoch(0); it.Next(); {
+		if err := e.Batch(it.Batch()); err != nil {
 			return Evaluation{}, err
 		}
 	}
-	return Evaluation{
-		Loss:      lossSum / float64(data.Len()),
-		Accuracy:  conf.Accuracy(),
-		MacroF1:   conf.MacroF1(),
-		Confusion: conf,
-	}, nil
+	return e.Result(), nil
 }

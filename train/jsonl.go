@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gornn/gornn/datasets/atomicfile"
+	"github.com/gornn/gornn/internal/atomicfile"
 	"github.com/pkg/errors"
 )
 

@@ -6,15 +6,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gornn/gornn/metrics"
 	"github.com/pkg/errors"
 )
 
 func TestMetricsLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "metrics.jsonl")
 	epochs := []EpochMetrics{
-		{Epoch: 1, Step: 10, TrainLoss: 1.2, TrainAcc: 0.4},
-		{Epoch: 2, Step: 20, TrainLoss: 0.9, TrainAcc: 0.6, ValLoss: 1.0, ValAcc: 0.55, Confusion: [][]int{{1, 0}, {1, 1}}},
-		{Epoch: 3, Step: 30, TrainLoss: 0.7, TrainAcc: 0.7},
+		{Epoch: 1, Step: 10, TrainLoss: 1.2, Train: metrics.Scores{"accuracy": 0.4}},
+		{Epoch: 2, Step: 20, TrainLoss: 0.9, Train: metrics.Scores{"accuracy": 0.6}, ValLoss: 1.0, Val: metrics.Scores{"accuracy": 0.55},
+			ValDetails: map[string]any{"confusion": []any{[]any{1.0, 0.0}, []any{1.0, 1.0}}}},
+		{Epoch: 3, Step: 30, TrainLoss: 0.7, Train: metrics.Scores{"accuracy": 0.7}},
 	}
 	// Two sessions append to the same file.
 	for _, part := range [][]EpochMetrics{epochs[:2], epochs[2:]} {

@@ -5,9 +5,12 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"math"
 	"strconv"
+	"strings"
 
-	"github.com/gornn/gornn/datasets/atomicfile"
+	"github.com/gornn/gornn/internal/atomicfile"
+	"github.com/gornn/gornn/metrics"
 	"github.com/pkg/errors"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -43,16 +46,27 @@ func PlotCurves(path string, epochs []EpochMetrics) error {
 
 // CurvesImage draws the learning curves of epochs, CurvesWidth ×
 // CurvesHeight pixels: two panels against the epoch, the loss (training and
-// validation) and the accuracy (training and validation). Validation
-// curves are drawn from the epochs that had a validation pass; non-finite
-// values (a diverged loss) are left out. A notebook shows the image inline
-// when a cell ends with it.
+// validation) and the task's objective score (training and validation;
+// with a loss objective, the validation perplexity when the task reports
+// one). Validation curves are drawn from the epochs that had a validation
+// pass; non-finite values (a diverged loss) are left out. A notebook shows
+// the image inline when a cell ends with it.
 func CurvesImage(epochs []EpochMetrics) (image.Image, error) {
 	if len(epochs) == 0 {
 		return nil, errors.New("train: plotting: no epochs")
 	}
+	score := epochs[len(epochs)-1].Objective
+	if score == metrics.Loss || score == "" {
+		score = "perplexity"
+	}
 	loss := panel("Loss", "loss", true) // losses fall: legend at the top
-	acc := panel("Accuracy", "accuracy", false)
+	right := panel(scoreTitle(score), score, false)
+	scoreOf := func(s metrics.Scores) float64 {
+		if v, ok := s[score]; ok {
+			return v
+		}
+		return math.NaN()
+	}
 	series := []struct {
 		p     *plot.Plot
 		label string
@@ -62,8 +76,8 @@ func CurvesImage(epochs []EpochMetrics) (image.Image, error) {
 	}{
 		{loss, "train", false, trainColor, func(m EpochMetrics) float64 { return m.TrainLoss }},
 		{loss, "validation", true, valColor, func(m EpochMetrics) float64 { return m.ValLoss }},
-		{acc, "train", false, trainColor, func(m EpochMetrics) float64 { return m.TrainAcc }},
-		{acc, "validation", true, valColor, func(m EpochMetrics) float64 { return m.ValAcc }},
+		{right, "train", false, trainColor, func(m EpochMetrics) float64 { return scoreOf(m.Train) }},
+		{right, "validation", true, valColor, func(m EpochMetrics) float64 { return scoreOf(m.Val) }},
 	}
 	for _, s := range series {
 		var xys plotter.XYs
@@ -85,16 +99,28 @@ func CurvesImage(epochs []EpochMetrics) (image.Image, error) {
 		s.p.Add(line, points)
 		s.p.Legend.Add(s.label, line, points)
 	}
-	acc.Y.Min, acc.Y.Max = 0, 1
+	if score != "perplexity" {
+		right.Y.Min, right.Y.Max = 0, 1
+	}
 
 	img := vgimg.NewWith(vgimg.UseWH(CurvesWidth*vg.Inch/curvesDPI, CurvesHeight*vg.Inch/curvesDPI), vgimg.UseDPI(curvesDPI))
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 8, PadTop: vg.Millimeter * 2,
 		PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 4}
-	canvases := plot.Align([][]*plot.Plot{{loss, acc}}, tiles, dc)
+	canvases := plot.Align([][]*plot.Plot{{loss, right}}, tiles, dc)
 	loss.Draw(canvases[0][0])
-	acc.Draw(canvases[0][1])
+	right.Draw(canvases[0][1])
 	return img.Image(), nil
+}
+
+// scoreTitle returns a panel title for a score name: "macro_f1" ->
+// "Macro f1".
+func scoreTitle(name string) string {
+	t := strings.ReplaceAll(name, "_", " ")
+	if t == "" {
+		return t
+	}
+	return strings.ToUpper(t[:1]) + t[1:]
 }
 
 // panel returns an empty plot with a title, an epoch axis, a y label and

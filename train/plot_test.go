@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gornn/gornn/metrics"
 )
 
 // plotFile runs PlotCurves to path and returns the image it wrote.
@@ -32,15 +34,15 @@ func TestPlotCurves(t *testing.T) {
 	many := make([]EpochMetrics, 40)
 	for i := range many {
 		e := float64(i + 1)
-		many[i] = EpochMetrics{Epoch: i + 1, TrainLoss: 1 / e, TrainAcc: 1 - 0.5/e, ValLoss: 1.2 / e, ValAcc: 0.9 - 0.5/e, Confusion: [][]int{{1}}}
+		many[i] = EpochMetrics{Epoch: i + 1, Objective: "accuracy", TrainLoss: 1 / e, Train: metrics.Scores{"accuracy": 1 - 0.5/e}, ValLoss: 1.2 / e, Val: metrics.Scores{"accuracy": 0.9 - 0.5/e}}
 	}
 	tests := []struct {
 		name   string
 		epochs []EpochMetrics
 	}{
-		{"one epoch", []EpochMetrics{{Epoch: 1, TrainLoss: 0.7, TrainAcc: 0.5}}},
-		{"no validation", []EpochMetrics{{Epoch: 1, TrainLoss: 0.7, TrainAcc: 0.5}, {Epoch: 2, TrainLoss: 0.5, TrainAcc: 0.7}}},
-		{"diverged", []EpochMetrics{{Epoch: 1, TrainLoss: 0.7, TrainAcc: 0.5, ValAcc: 0.4}, {Epoch: 2, TrainLoss: math.NaN(), TrainAcc: 0.3, ValAcc: 0.2}}},
+		{"one epoch", []EpochMetrics{{Epoch: 1, TrainLoss: 0.7, Train: metrics.Scores{"accuracy": 0.5}}}},
+		{"no validation", []EpochMetrics{{Epoch: 1, TrainLoss: 0.7, Train: metrics.Scores{"accuracy": 0.5}}, {Epoch: 2, TrainLoss: 0.5, Train: metrics.Scores{"accuracy": 0.7}}}},
+		{"diverged", []EpochMetrics{{Epoch: 1, TrainLoss: 0.7, Train: metrics.Scores{"accuracy": 0.5}, Val: metrics.Scores{"accuracy": 0.4}}, {Epoch: 2, TrainLoss: math.NaN(), Train: metrics.Scores{"accuracy": 0.3}, Val: metrics.Scores{"accuracy": 0.2}}}},
 		{"40 epochs", many},
 	}
 	for _, tt := range tests {
@@ -60,8 +62,8 @@ func TestPlotCurves(t *testing.T) {
 // it is not blank, and that PlotCurves writes exactly these pixels.
 func TestCurvesImage(t *testing.T) {
 	epochs := []EpochMetrics{
-		{Epoch: 1, TrainLoss: 1.2, TrainAcc: 0.4, ValLoss: 1.0, ValAcc: 0.5},
-		{Epoch: 2, TrainLoss: 0.8, TrainAcc: 0.7, ValLoss: 0.9, ValAcc: 0.6},
+		{Epoch: 1, TrainLoss: 1.2, Train: metrics.Scores{"accuracy": 0.4}, ValLoss: 1.0, Val: metrics.Scores{"accuracy": 0.5}},
+		{Epoch: 2, TrainLoss: 0.8, Train: metrics.Scores{"accuracy": 0.7}, ValLoss: 0.9, Val: metrics.Scores{"accuracy": 0.6}},
 	}
 	img, err := CurvesImage(epochs)
 	if err != nil {

@@ -32,7 +32,9 @@ type Progress struct {
 	startTokens  int
 	updated      bool
 	done, tokens int
-	loss, acc    float64
+	loss         float64
+	score        string // the name of the score shown, "" for none
+	value        float64
 	lastDraw     time.Time // terminal: of the last redraw
 	lastWidth    int       // terminal: of the last line drawn
 	lastLine     time.Time // plain: of the last line written
@@ -62,9 +64,9 @@ func NewProgress(w io.Writer, total int, label string) *Progress {
 func (p *Progress) SetTerminal(on bool) { p.terminal = on }
 
 // Update records that done of the total steps are finished, with the mean
-// loss and accuracy so far and the number of tokens processed so far, and
-// reports them if it is time to.
-func (p *Progress) Update(done int, loss, acc float64, tokens int) {
+// loss so far, a score so far (its name and value; "" for none) and the
+// number of tokens processed so far, and reports them if it is time to.
+func (p *Progress) Update(done int, loss float64, score string, value float64, tokens int) {
 	if p.w == nil || p.finished {
 		return
 	}
@@ -77,7 +79,7 @@ func (p *Progress) Update(done int, loss, acc float64, tokens int) {
 			p.lastLine = now
 		}
 	}
-	p.done, p.loss, p.acc, p.tokens = done, loss, acc, tokens
+	p.done, p.loss, p.score, p.value, p.tokens = done, loss, score, value, tokens
 	if p.terminal {
 		if now.Sub(p.lastDraw) >= redrawEvery || done >= p.total {
 			p.draw(now, false)
@@ -150,7 +152,10 @@ func (p *Progress) facts(now time.Time, final bool) string {
 		fmt.Fprintf(&b, " %3d%%", 100*p.done/p.total)
 	}
 	if p.updated {
-		fmt.Fprintf(&b, " loss %.4f acc %.3f", p.loss, p.acc)
+		fmt.Fprintf(&b, " loss %.4f", p.loss)
+		if p.score != "" {
+			fmt.Fprintf(&b, " %s %.3f", p.score, p.value)
+		}
 	}
 	elapsed := now.Sub(p.start)
 	if secs := elapsed.Seconds(); secs > 0 && p.tokens > p.startTokens {

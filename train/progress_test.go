@@ -28,11 +28,11 @@ func TestProgressPlain(t *testing.T) {
 	p, clock := newTestProgress(&buf, 20, false)
 	for i := 1; i <= 20; i++ {
 		clock.advance(time.Second)
-		p.Update(i, 1/float64(i), 0.5, 100*i)
+		p.Update(i, 1/float64(i), "acc", 0.5, 100*i)
 	}
 	p.Finish()
 	p.Finish() // idempotent
-	p.Update(20, 0, 0, 0)
+	p.Update(20, 0, "acc", 0, 0)
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 	// One line per tenth (2, 4, … 18 steps), then Finish's.
 	if len(lines) != 10 {
@@ -55,7 +55,7 @@ func TestProgressPlainSlow(t *testing.T) {
 	p, clock := newTestProgress(&buf, 1000, false)
 	for i := 1; i <= 3; i++ {
 		clock.advance(plainInterval)
-		p.Update(i, 0.7, 0.5, 0)
+		p.Update(i, 0.7, "acc", 0.5, 0)
 	}
 	if n := strings.Count(buf.String(), "\n"); n != 3 {
 		t.Errorf("%d lines after 3 slow steps, want 3:\n%s", n, buf.String())
@@ -66,12 +66,12 @@ func TestProgressTerminal(t *testing.T) {
 	var buf bytes.Buffer
 	p, clock := newTestProgress(&buf, 4, true)
 	clock.advance(time.Second)
-	p.Update(1, 0.9, 0.25, 50)
-	p.Update(2, 0.8, 0.5, 100) // within redrawEvery: not drawn
+	p.Update(1, 0.9, "acc", 0.25, 50)
+	p.Update(2, 0.8, "acc", 0.5, 100) // within redrawEvery: not drawn
 	clock.advance(time.Second)
-	p.Update(3, 0.7, 0.5, 150)
+	p.Update(3, 0.7, "acc", 0.5, 150)
 	clock.advance(time.Second)
-	p.Update(4, 0.6, 0.75, 200) // the last step is always drawn
+	p.Update(4, 0.6, "acc", 0.75, 200) // the last step is always drawn
 	p.Finish()
 	out := buf.String()
 	draws := strings.Split(out, "\r")[1:]
@@ -93,11 +93,11 @@ func TestProgressTerminalClearsLongerLine(t *testing.T) {
 	var buf bytes.Buffer
 	p, clock := newTestProgress(&buf, 100, true)
 	clock.advance(time.Second)
-	p.Update(1, 1234.5678, 0.5, 1000000)
+	p.Update(1, 1234.5678, "acc", 0.5, 1000000)
 	first := buf.Len()
 	buf.Reset()
 	clock.advance(time.Hour) // slower now: a shorter tok/s
-	p.Update(2, 1, 0.5, 1000001)
+	p.Update(2, 1, "acc", 0.5, 1000001)
 	if buf.Len() < first {
 		t.Errorf("redraw of %d bytes does not cover the previous %d", buf.Len(), first)
 	}
@@ -108,9 +108,9 @@ func TestProgressResumed(t *testing.T) {
 	var buf bytes.Buffer
 	p, clock := newTestProgress(&buf, 100, false)
 	clock.advance(time.Hour) // time before the first update does not count
-	p.Update(50, 0.5, 0.5, 5000)
+	p.Update(50, 0.5, "acc", 0.5, 5000)
 	clock.advance(10 * time.Second)
-	p.Update(60, 0.5, 0.5, 6000)
+	p.Update(60, 0.5, "acc", 0.5, 6000)
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if want := "epoch 1/2 60/100  60% loss 0.5000 acc 0.500 100 tok/s ETA 40s"; lines[len(lines)-1] != want {
 		t.Errorf("line %q, want %q", lines[len(lines)-1], want)
@@ -119,7 +119,7 @@ func TestProgressResumed(t *testing.T) {
 
 func TestProgressSilentAndFiles(t *testing.T) {
 	p := NewProgress(nil, 10, "x") // nil writer: nothing happens
-	p.Update(1, 0, 0, 0)
+	p.Update(1, 0, "acc", 0, 0)
 	p.Finish()
 
 	f, err := os.CreateTemp(t.TempDir(), "log")

@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/gornn/gornn/datasets"
-	"github.com/gornn/gornn/datasets/atomicfile"
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/internal/atomicfile"
 	"github.com/pkg/errors"
 )
 
 // The files and folders of a run directory (Config.OutDir).
 const (
-	BestDir       = "best" // model directory of the best validation accuracy
+	BestDir       = "best" // model directory of the best validation objective
 	LastDir       = "last" // model directory of the last epoch or interruption, with the resume state
 	OptimizerFile = "optimizer.safetensors"
 	StateFile     = "trainer_state.json"
@@ -32,29 +32,26 @@ type State struct {
 	Batch  int    `json:"batch"`  // batches of Epoch already trained
 	Step   int    `json:"step"`   // optimizer steps taken
 
-	BestValAcc float64 `json:"best_val_acc"`
-	BestEpoch  int     `json:"best_epoch"` // 1-based; 0 before any validation
-	Stale      int     `json:"stale"`      // epochs since the best one
+	BestValue float64 `json:"best_value"` // the best validation objective so far
+	BestEpoch int     `json:"best_epoch"` // 1-based; 0 before any validation
+	Stale     int     `json:"stale"`      // epochs since the best one
 
 	Partial Partial `json:"partial"` // the current epoch's running totals
 }
 
 // Partial sums the training metrics of an epoch in progress.
 type Partial struct {
-	LossSum float64 `json:"loss_sum"` // sum over rows of the loss
-	Correct int     `json:"correct"`
-	Rows    int     `json:"rows"`
-	Tokens  int     `json:"tokens"` // real (unpadded) tokens
-	Seconds float64 `json:"seconds"`
+	LossSum float64         `json:"loss_sum"` // sum over batches of the mean loss times its weight
+	Weight  int             `json:"weight"`   // rows or tokens the losses are means over
+	Tokens  int             `json:"tokens"`   // real (unpadded) tokens
+	Seconds float64         `json:"seconds"`
+	Train   json.RawMessage `json:"train,omitempty"` // the task's running measures, as its accumulator encodes them
 }
 
-func (p *Partial) add(b datasets.Batch, loss float64, correct int, took time.Duration) {
-	p.LossSum += loss * float64(b.Size)
-	p.Correct += correct
-	p.Rows += b.Size
-	for _, n := range b.Lengths {
-		p.Tokens += n
-	}
+func (p *Partial) add(b datasets.Batch, loss float64, weight int, took time.Duration) {
+	p.LossSum += loss * float64(weight)
+	p.Weight += weight
+	p.Tokens += b.Tokens()
 	p.Seconds += took.Seconds()
 }
 
@@ -71,6 +68,11 @@ func (t *Trainer) saveLast() error {
 	if err := SaveOptimizerState(filepath.Join(dir, OptimizerFile), t.opt.State()); err != nil {
 		return err
 	}
+	train, err := json.Marshal(t.train)
+	if err != nil {
+		return errors.Wrap(err, "train: saving the epoch's measures")
+	}
+	t.state.Partial.Train = train
 	return atomicfile.WriteJSON(filepath.Join(dir, StateFile), t.state)
 }
 
@@ -103,8 +105,14 @@ func (t *Trainer) Resume(dir string) error {
 	if err := t.opt.LoadState(optState); err != nil {
 		return errors.Wrap(err, "train: resuming")
 	}
+	train := t.model.NewMetrics()
+	if len(st.Partial.Train) > 0 {
+		if err := json.Unmarshal(st.Partial.Train, train); err != nil {
+			return errors.Wrapf(err, "train: resuming: %s: the epoch's measures", filepath.Join(last, StateFile))
+		}
+	}
 	st.Config = t.cfg
-	t.state = st
+	t.state, t.train = st, train
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package train
+package train_test
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/models"
+	"github.com/gornn/gornn/train"
 )
 
 // BenchmarkTrainStep times one training step (forward, backward, gradient
@@ -44,7 +45,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			t, err := New(m, Config{BatchSize: s.batch})
+			t, err := train.New(m, train.Config{BatchSize: s.batch})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -56,14 +57,14 @@ func BenchmarkTrainStep(b *testing.B) {
 				batch.Lengths[i], batch.Labels[i] = steps, i%4
 			}
 			for i := 0; i < 3; i++ { // warm-up: compile the graphs, size the buffers
-				if _, _, err := t.Step(batch, 1e-3); err != nil {
+				if _, err := t.Step(batch, 1e-3); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, _, err := t.Step(batch, 1e-3); err != nil {
+				if _, err := t.Step(batch, 1e-3); err != nil {
 					b.Fatal(err)
 				}
 			}

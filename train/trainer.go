@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,32 +14,18 @@ import (
 
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/metrics"
 	"github.com/pkg/errors"
 )
-
-// Model is what a Trainer trains: learnable parameters and networks
-// compiled over them for any batch shape. models.Classifier is one.
-type Model interface {
-	// Params returns the learnable parameters.
-	Params() *graph.Params
-	// Network returns a compiled network for batches of batch rows padded
-	// to steps tokens, built for mode; replica tells apart the networks of
-	// parallel workers. The model may cache what it returns.
-	Network(batch, steps int, mode graph.Mode, replica int) (*graph.Network, error)
-	// Save writes a complete model directory (the best and last
-	// checkpoints).
-	Save(dir string) error
-}
 
 // Config sets up a Trainer. The zero value of each field is its documented
 // default, so Config{} trains one epoch with the lesson's settings.
 type Config struct {
 	// Epochs is the number of passes over the training data. Default 1.
 	Epochs int `json:"epochs"`
-	// BatchSize is B. Default 16 (the lesson's).
+	// BatchSize is B. Default datasets.DefaultBatchSize (16, the
+	// lesson's).
 	BatchSize int `json:"batch_size"`
-	// MaxLen truncates rows to their first MaxLen tokens; 0 keeps them whole.
-	MaxLen int `json:"max_len"`
 	// Bucket groups rows of similar length into batches, cutting padding.
 	// Default false: the lesson's shuffled batches.
 	Bucket bool `json:"bucket"`
@@ -58,7 +45,8 @@ type Config struct {
 	// warmup or warmup_cosine.
 	Schedule string `json:"schedule"`
 	// Patience stops training after this many epochs without a better
-	// validation accuracy. Default 0: never stop early.
+	// validation objective (the model's: accuracy for classifiers, the
+	// loss for language models). Default 0: never stop early.
 	Patience int `json:"patience"`
 	// Workers is the number of data-parallel replicas a batch is split
 	// over. Default runtime.NumCPU().
@@ -81,12 +69,13 @@ type Config struct {
 
 // StepMetrics describe one training step, for Config.OnStep.
 type StepMetrics struct {
-	Epoch    int     // 1-based
-	Batch    int     // 1-based batch of the epoch
-	Step     int     // optimizer steps taken, this one included
-	Loss     float64 // the batch's mean loss
-	Accuracy float64 // the batch's accuracy
-	LR       float64 // the learning rate of this step
+	Epoch  int            // 1-based
+	Batch  int            // 1-based batch of the epoch
+	Step   int            // optimizer steps taken, this one included
+	Loss   float64        // the batch's mean loss
+	Weight int            // the rows or tokens Loss is a mean over
+	Train  metrics.Scores // the task's measures on the epoch's batches so far
+	LR     float64        // the learning rate of this step
 }
 
 func (cfg Config) withDefaults() Config {
@@ -94,7 +83,7 @@ func (cfg Config) withDefaults() Config {
 		cfg.Epochs = 1
 	}
 	if cfg.BatchSize == 0 {
-		cfg.BatchSize = 16
+		cfg.BatchSize = datasets.DefaultBatchSize
 	}
 	if cfg.Optimizer == "" {
 		cfg.Optimizer = "adam"
@@ -113,9 +102,9 @@ func (cfg Config) withDefaults() Config {
 
 func (cfg Config) validate() error {
 	switch {
-	case cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.MaxLen < 0 || cfg.Patience < 0 || cfg.Workers < 0:
-		return errors.Errorf("train: epochs %d, batch size %d, max len %d, patience %d and workers %d must not be negative",
-			cfg.Epochs, cfg.BatchSize, cfg.MaxLen, cfg.Patience, cfg.Workers)
+	case cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.Patience < 0 || cfg.Workers < 0:
+		return errors.Errorf("train: epochs %d, batch size %d, patience %d and workers %d must not be negative",
+			cfg.Epochs, cfg.BatchSize, cfg.Patience, cfg.Workers)
 	case cfg.LR < 0 || math.IsNaN(cfg.LR) || math.IsInf(cfg.LR, 0):
 		return errors.Errorf("train: learning rate %v must be a non-negative number", cfg.LR)
 	case cfg.Clip < 0 || cfg.WeightDecay < 0 || cfg.Momentum < 0:
@@ -129,19 +118,32 @@ func (cfg Config) validate() error {
 // Resume continues it exactly.
 var ErrInterrupted = errors.New("train: interrupted")
 
-// Trainer trains a Model with one loop shared by every model: epochs of
-// shuffled padded batches, data-parallel workers, an optimizer step per
-// batch, validation and checkpoints each epoch.
+// NonFiniteLossError is the error Fit returns when a batch's loss is NaN
+// or infinite: training stops there, leaving the last good checkpoint in
+// place. errors.As finds it in Fit's error.
+type NonFiniteLossError struct {
+	Epoch int     // 1-based
+	Step  int     // the optimizer step that diverged, 1-based
+	Loss  float64 // NaN or ±Inf
+}
+
+func (e *NonFiniteLossError) Error() string {
+	return fmt.Sprintf("train: epoch %d step %d: loss is %v", e.Epoch, e.Step, e.Loss)
+}
+
+// Trainer trains a Model with one loop shared by every model and task:
+// epochs of shuffled padded batches, data-parallel workers, an optimizer
+// step per batch, validation and checkpoints each epoch.
 type Trainer struct {
-	model  Model
-	cfg    Config
-	params *graph.Params
-	opt    Optimizer
-	sched  Schedule
-	state  State
-	rngs   []*graph.RNG
-	// per-step scratch
-	classes []int
+	model     Model
+	cfg       Config
+	objective metrics.Objective
+	params    *graph.Params
+	opt       Optimizer
+	sched     Schedule
+	state     State
+	rngs      []*graph.RNG
+	train     metrics.Accumulator // the task's measures of the epoch so far
 }
 
 // New returns a trainer for model with cfg.
@@ -158,7 +160,7 @@ func New(model Model, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Trainer{model: model, cfg: cfg, params: model.Params(), opt: opt, sched: sched, state: State{Config: cfg}}
+	t := &Trainer{model: model, cfg: cfg, objective: model.Objective(), params: model.Params(), opt: opt, sched: sched, state: State{Config: cfg}, train: model.NewMetrics()}
 	for w := 0; w < cfg.Workers; w++ {
 		t.rngs = append(t.rngs, graph.NewRNG(cfg.Seed))
 	}
@@ -169,19 +171,19 @@ func New(model Model, cfg Config) (*Trainer, error) {
 // those before a resume) and why training stopped.
 type Result struct {
 	Epochs    []EpochMetrics
-	BestEpoch int    // 1-based epoch of the best validation accuracy, 0 without validation
+	BestEpoch int    // 1-based epoch of the best validation objective, 0 without validation
 	Stopped   string // "completed", "early stopping" or "interrupted"
 }
 
 // Fit trains on trainData, validating on valData (nil: no validation)
 // after each epoch. When ctx is cancelled it finishes the current batch,
 // saves the run (with an OutDir) and returns ErrInterrupted. A NaN or
-// infinite loss stops training with an error naming the epoch and step,
-// leaving the last good checkpoint in place.
+// infinite loss stops training with a *NonFiniteLossError naming the
+// epoch and step, leaving the last good checkpoint in place.
 func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded) (*Result, error) {
 	cfg := t.cfg
 	batcher, err := datasets.NewBatcher(trainData, datasets.BatcherOptions{
-		BatchSize: cfg.BatchSize, MaxLen: cfg.MaxLen, Shuffle: true, Bucket: cfg.Bucket, Seed: cfg.Seed,
+		BatchSize: cfg.BatchSize, MaxLen: t.model.MaxLen(), Shuffle: true, Bucket: cfg.Bucket, Seed: cfg.Seed,
 	})
 	if err != nil {
 		return nil, errors.Wrap(err, "train: batching the training data")
@@ -191,7 +193,7 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 		if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 			return nil, errors.Wrap(err, "train")
 		}
-		if result.Epochs, err = ReadMetricsLog(filepath.Join(cfg.OutDir, MetricsFile)); err != nil && !os.IsNotExist(errors.Cause(err)) {
+		if result.Epochs, err = ReadMetricsLog(filepath.Join(cfg.OutDir, MetricsFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
 	}
@@ -216,14 +218,21 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 			}
 			batch := it.Batch()
 			lr := t.sched.LR(cfg.LR, t.state.Step, perEpoch, perEpoch*cfg.Epochs)
-			loss, correct, err := t.Step(batch, lr)
-			if err != nil {
+			loss, weight, err := t.step(batch, lr)
+			var diverged *NonFiniteLossError
+			switch {
+			case errors.As(err, &diverged):
+				diverged.Epoch = epoch + 1
+				progress.Finish()
+				return nil, diverged
+			case err != nil:
 				progress.Finish()
 				return nil, errors.Wrapf(err, "train: epoch %d step %d (batch %d of %d)", epoch+1, t.state.Step+1, i+1, perEpoch)
 			}
-			t.state.Partial.add(batch, loss, correct, time.Since(started))
+			t.state.Partial.add(batch, loss, weight, time.Since(started))
+			scores := t.train.Scores()
 			if cfg.OnStep != nil {
-				m := StepMetrics{Epoch: epoch + 1, Batch: i + 1, Step: t.state.Step, Loss: loss, Accuracy: float64(correct) / float64(batch.Size), LR: lr}
+				m := StepMetrics{Epoch: epoch + 1, Batch: i + 1, Step: t.state.Step, Loss: loss, Weight: weight, Train: scores, LR: lr}
 				if err := cfg.OnStep(m); err != nil {
 					progress.Finish()
 					return result, err
@@ -231,7 +240,8 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 			}
 			started = time.Now()
 			p := t.state.Partial
-			progress.Update(i+1, p.LossSum/float64(p.Rows), float64(p.Correct)/float64(p.Rows), p.Tokens)
+			name, value := progressScore(t.objective, scores)
+			progress.Update(i+1, p.LossSum/float64(max(p.Weight, 1)), name, value, p.Tokens)
 		}
 		progress.Finish()
 		m, err := t.finishEpoch(valData, perEpoch, result.Epochs)
@@ -256,6 +266,20 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 
 func epochLabel(epoch, epochs int) string { return fmt.Sprintf("epoch %d/%d", epoch+1, epochs) }
 
+// progressScore picks the training score a progress line shows: the
+// objective's, abbreviated, unless the objective is the loss (shown
+// anyway).
+func progressScore(o metrics.Objective, scores metrics.Scores) (string, float64) {
+	v, ok := scores[o.Score]
+	switch {
+	case !ok:
+		return "", 0
+	case o.Score == "accuracy":
+		return "acc", v
+	}
+	return o.Score, v
+}
+
 // finishEpoch validates, records the epoch's metrics and writes the
 // checkpoints, the metrics log, and the curves of logged (the epochs
 // already in the log, as Fit holds them) followed by this one.
@@ -264,21 +288,29 @@ func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int, logged []
 	m := EpochMetrics{
 		Epoch:        t.state.Epoch + 1,
 		Step:         t.state.Step,
-		TrainLoss:    p.LossSum / float64(p.Rows),
-		TrainAcc:     float64(p.Correct) / float64(p.Rows),
+		TrainLoss:    p.LossSum / float64(max(p.Weight, 1)),
+		Train:        t.train.Scores(),
+		Objective:    t.objective.Score,
 		LR:           t.sched.LR(t.cfg.LR, t.state.Step-1, perEpoch, perEpoch*t.cfg.Epochs),
 		TokensPerSec: float64(p.Tokens) / p.Seconds,
 		Seconds:      p.Seconds,
 	}
 	improved := valData == nil // without validation, the latest model is the best known
 	if valData != nil {
-		eval, err := Evaluate(t.model, valData, t.cfg.BatchSize, t.cfg.MaxLen, t.cfg.Workers)
+		eval, err := Evaluate(t.model, valData, EvalOptions{BatchSize: t.cfg.BatchSize, Workers: t.cfg.Workers})
 		if err != nil {
 			return m, errors.Wrap(err, "train: validating")
 		}
-		m.ValLoss, m.ValAcc, m.ValMacroF1, m.Confusion = eval.Loss, eval.Accuracy, eval.MacroF1, eval.Confusion.Counts()
-		if t.state.BestEpoch == 0 || m.ValAcc > t.state.BestValAcc {
-			t.state.BestValAcc, t.state.BestEpoch, t.state.Stale = m.ValAcc, m.Epoch, 0
+		m.ValLoss, m.Val = eval.Loss, eval.Scores
+		if d, ok := eval.Metrics.(metrics.Detailer); ok {
+			m.ValDetails = d.Details()
+		}
+		value, err := t.objective.Value(eval.Loss, eval.Scores)
+		if err != nil {
+			return m, errors.Wrap(err, "train: validating")
+		}
+		if t.state.BestEpoch == 0 || t.objective.Better(value, t.state.BestValue) {
+			t.state.BestValue, t.state.BestEpoch, t.state.Stale = value, m.Epoch, 0
 			improved = true
 		} else {
 			t.state.Stale++
@@ -286,6 +318,7 @@ func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int, logged []
 	}
 	t.state.Batch = 0
 	t.state.Partial = Partial{}
+	t.train = t.model.NewMetrics()
 	if t.cfg.OutDir == "" {
 		return m, nil
 	}
@@ -317,44 +350,47 @@ func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int, logged []
 
 // Step trains on one batch with learning rate lr: the rows are split over
 // the workers, each runs forward and backward on its own network, the
-// gradients are summed in worker order, clipped, and the optimizer steps.
-// It returns the batch's mean loss and the number of rows predicted right.
-// Fit calls it for every batch; it is exported for harnesses that drive
-// training batch by batch.
-func (t *Trainer) Step(b datasets.Batch, lr float64) (loss float64, correct int, err error) {
-	split, err := RunSplit(t.model, b, graph.Train, t.cfg.Workers, func(w int, net *graph.Network) {
+// gradients are summed in worker order, weighted by each worker's share of
+// the batch's rows or tokens, clipped, and the optimizer steps. It returns
+// the batch's mean loss. Fit calls it for every batch; it is exported for
+// harnesses that drive training batch by batch. A non-finite loss is a
+// *NonFiniteLossError, and leaves the parameters as they were.
+func (t *Trainer) Step(b datasets.Batch, lr float64) (loss float64, err error) {
+	loss, _, err = t.step(b, lr)
+	return loss, err
+}
+
+// step is Step, also returning the weight (rows or tokens) of the loss.
+func (t *Trainer) step(b datasets.Batch, lr float64) (loss float64, weight int, err error) {
+	split, err := runSplit(t.model, b, graph.Train, t.cfg.Workers, func(w int, net Network) {
 		t.rngs[w].Seed(stepSeed(t.cfg.Seed, t.state.Step, w))
 		net.SetRNG(t.rngs[w])
 	})
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := split.AccumulateGrads(); err != nil {
+	loss, weights, weight, err := split.loss()
+	if err != nil {
 		return 0, 0, err
 	}
-	if loss, err = split.Loss(); err != nil {
+	if err := split.accumulateGrads(weights, weight); err != nil {
 		return 0, 0, err
-	}
-	if t.classes, err = split.Predictions(t.classes); err != nil {
-		return 0, 0, err
-	}
-	for i, c := range t.classes {
-		if c == b.Labels[i] {
-			correct++
-		}
 	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		t.params.ZeroGrads()
-		return loss, correct, errors.Errorf("loss is %v", loss)
+		return loss, weight, &NonFiniteLossError{Step: t.state.Step + 1, Loss: loss}
+	}
+	if err := split.measure(t.train); err != nil {
+		return 0, 0, err
 	}
 	if t.cfg.Clip > 0 {
 		ClipGradNorm(t.params, t.cfg.Clip)
 	}
 	if err := t.opt.Step(lr); err != nil { // also zeroes the gradients
-		return loss, correct, err
+		return loss, weight, err
 	}
 	t.state.Step++
-	return loss, correct, nil
+	return loss, weight, nil
 }
 
 // stepSeed derives the dropout seed of one worker at one step, so that a

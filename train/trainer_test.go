@@ -43,13 +43,13 @@ type stopper struct {
 	cancel context.CancelFunc
 }
 
-func (s *stopper) Network(batch, steps int, mode graph.Mode, replica int) (*graph.Network, error) {
+func (s *stopper) Network(b datasets.Batch, mode graph.Mode, replica int) (train.Network, error) {
 	if mode == graph.Train && replica == 0 {
 		if s.n--; s.n == 0 {
 			s.cancel()
 		}
 	}
-	return s.Classifier.Network(batch, steps, mode, replica)
+	return s.Classifier.Network(b, mode, replica)
 }
 
 func weights(m *models.Classifier) [][]float64 {
@@ -176,8 +176,12 @@ func TestNaNLossStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = tr.Fit(context.Background(), data.Train, nil)
-	if err == nil || !strings.Contains(err.Error(), "epoch 1 step 1") || !strings.Contains(err.Error(), "NaN") {
-		t.Errorf("error %v, want one naming epoch 1 step 1 and NaN", err)
+	var diverged *train.NonFiniteLossError
+	if !errors.As(err, &diverged) || diverged.Epoch != 1 || diverged.Step != 1 || !math.IsNaN(diverged.Loss) {
+		t.Fatalf("error %v, want a *NonFiniteLossError at epoch 1 step 1", err)
+	}
+	if !strings.Contains(err.Error(), "epoch 1 step 1") || !strings.Contains(err.Error(), "NaN") {
+		t.Errorf("error %q, want one naming epoch 1 step 1 and NaN", err)
 	}
 }
 
@@ -227,7 +231,7 @@ func TestCallbacks(t *testing.T) {
 		Epochs: 3, BatchSize: 16,
 		OnStep: func(m train.StepMetrics) error {
 			steps++
-			if m.Step != steps || m.LR != 1e-3 || m.Accuracy < 0 || m.Accuracy > 1 {
+			if acc := m.Train["accuracy"]; m.Step != steps || m.LR != 1e-3 || acc < 0 || acc > 1 || m.Weight < 1 || m.Weight > 16 {
 				t.Errorf("step metrics %+v", m)
 			}
 			return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/metrics"
 	"github.com/gornn/gornn/models"
 	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
@@ -163,13 +164,13 @@ func (r *result) count(b datasets.Batch) {
 
 // worker trains or runs a classifier over planned batches with gornn's own
 // machinery: train.Trainer.Step for training (rows split over threads
-// workers, gradients summed in order, one Adam step), train.RunSplit for
-// inference.
+// workers, gradients summed in order, one Adam step), a train.Evaluator
+// in Predict mode for inference.
 type worker struct {
 	threads int
 	model   *models.Classifier
 	trainer *train.Trainer
-	classes []int
+	infer   *train.Evaluator
 }
 
 // use is a run of batches in one mode.
@@ -200,11 +201,14 @@ func (w *worker) load(dir string, uses ...use) error {
 		return err
 	}
 	for k := range keys {
-		if _, err := model.Network(k.rows, k.steps, k.mode, k.replica); err != nil {
+		if _, err := model.Network(datasets.Batch{Size: k.rows, Steps: k.steps}, k.mode, k.replica); err != nil {
 			return err
 		}
 	}
 	w.model = model
+	if w.infer, err = train.NewEvaluator(model, train.EvalOptions{Workers: w.threads, Mode: graph.Predict}); err != nil {
+		return err
+	}
 	w.trainer, err = train.New(model, train.Config{Optimizer: "adam", LR: learningRate, Workers: w.threads})
 	return err
 }
@@ -214,21 +218,15 @@ func (w *worker) load(dir string, uses ...use) error {
 // returning the number of rows predicted right.
 func (w *worker) batch(b datasets.Batch, mode graph.Mode) (loss float64, correct int, err error) {
 	if mode == graph.Train {
-		return w.trainer.Step(b, learningRate)
+		loss, err = w.trainer.Step(b, learningRate)
+		return loss, 0, err
 	}
-	split, err := train.RunSplit(w.model, b, mode, w.threads, nil)
-	if err != nil {
+	counts := w.infer.Result().Metrics.(*metrics.Classes).Confusion
+	before := counts.Correct()
+	if err := w.infer.Batch(b); err != nil {
 		return 0, 0, err
 	}
-	if w.classes, err = split.Predictions(w.classes); err != nil {
-		return 0, 0, err
-	}
-	for i, c := range w.classes {
-		if c == b.Labels[i] {
-			correct++
-		}
-	}
-	return 0, correct, nil
+	return 0, counts.Correct() - before, nil
 }
 
 // accuracy trains over every epoch of plan and evaluates on eval after

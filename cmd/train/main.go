@@ -29,8 +29,8 @@ import (
 	"time"
 
 	"github.com/gornn/gornn/datasets"
-	"github.com/gornn/gornn/datasets/atomicfile"
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/internal/atomicfile"
 	"github.com/gornn/gornn/models"
 	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
@@ -310,15 +310,15 @@ func (o options) configs() (datasets.Source, models.Config, models.Options, trai
 	if o.VocabSize < 0 || o.VocabSize == 1 {
 		return bad(errors.Errorf("-vocab-size %d: want 0 (no limit) or at least 2 (<pad> and <unk>)", o.VocabSize))
 	}
-	if o.Dropout < 0 || o.Dropout >= 1 {
-		return bad(errors.Errorf("-dropout %v: want 0 <= P < 1", o.Dropout))
-	}
 	modelCfg := models.Config{
 		Cell: cell, EmbedDim: o.Embed, HiddenSize: o.Hidden, NumLayers: o.Layers, Bidirectional: o.Bidirectional,
 		Merge: merge, Pooling: pooling, Padded: o.Padded, Dropout: o.Dropout, MaxLen: o.MaxLen,
 	}
+	if err := modelCfg.Recurrent().Validate(); err != nil {
+		return bad(errors.Wrapf(err, "-layers %d -dropout %v", o.Layers, o.Dropout))
+	}
 	trainCfg := train.Config{
-		Epochs: o.Epochs, BatchSize: o.Batch, MaxLen: o.MaxLen, Bucket: o.Bucket, Optimizer: o.Optimizer, LR: o.LR,
+		Epochs: o.Epochs, BatchSize: o.Batch, Bucket: o.Bucket, Optimizer: o.Optimizer, LR: o.LR,
 		Momentum: o.Momentum, WeightDecay: o.WeightDecay, Clip: o.Clip, Schedule: o.Schedule, Patience: o.Patience,
 		Workers: o.Workers, Seed: o.Seed, OutDir: o.Out,
 	}
@@ -426,10 +426,17 @@ func summarize(w io.Writer, out string, result *train.Result) {
 		return
 	}
 	last := result.Epochs[len(result.Epochs)-1]
-	fmt.Fprintf(w, "done (%s): %d epochs, train accuracy %.4f", result.Stopped, last.Epoch, last.TrainAcc)
+	fmt.Fprintf(w, "done (%s): %d epochs", result.Stopped, last.Epoch)
+	if acc, ok := last.Train["accuracy"]; ok {
+		fmt.Fprintf(w, ", train accuracy %.4f", acc)
+	}
 	if result.BestEpoch > 0 {
 		best := result.Epochs[result.BestEpoch-1]
-		fmt.Fprintf(w, ", best validation accuracy %.4f (epoch %d)", best.ValAcc, best.Epoch)
+		value := best.ValLoss
+		if v, ok := best.Val[best.Objective]; ok {
+			value = v
+		}
+		fmt.Fprintf(w, ", best validation %s %.4f (epoch %d)", best.Objective, value, best.Epoch)
 	}
 	fmt.Fprintf(w, "\nmodel: %s\nmetrics: %s, %s\npredict: go run ./cmd/predict -model %s \"some text\"\n",
 		filepath.Join(out, train.BestDir), filepath.Join(out, train.MetricsFile), filepath.Join(out, train.CurvesFile), filepath.Join(out, train.BestDir))

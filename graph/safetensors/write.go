@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/gornn/gornn/datasets/atomicfile"
+	"github.com/gornn/gornn/internal/atomicfile"
 	"github.com/pkg/errors"
 )
 

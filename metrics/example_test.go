@@ -1,15 +1,15 @@
-package train_test
+package metrics_test
 
 import (
 	"fmt"
 
-	"github.com/gornn/gornn/train"
+	"github.com/gornn/gornn/metrics"
 )
 
 // ExampleConfusion counts 8 predictions over 3 classes, one of which is
 // never predicted.
 func ExampleConfusion() {
-	m := train.NewConfusion(3)
+	m := metrics.NewConfusion(3)
 	_ = m.SetNames([]string{"world", "sports", "tech"})
 	_ = m.AddBatch(
 		[]int{0, 0, 0, 1, 1, 1, 2, 2}, // true labels
