@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/gornn/gornn/datasets/regularfile"
 	"github.com/pkg/errors"
 )
 
@@ -86,22 +86,16 @@ func (f *File) lookup(name string) (Tensor, error) {
 	return t, nil
 }
 
-// ReadFile reads and validates the safetensors file at path. Errors name
-// the file.
+// ReadFile reads and validates the safetensors file at path, which must be
+// a regular file (a link to one is followed; a named pipe or a device is
+// refused without reading it). Errors name the file.
 func ReadFile(path string) (*File, error) {
-	fh, err := os.Open(path)
+	fh, size, err := regularfile.Open(path, math.MaxInt64)
 	if err != nil {
 		return nil, errors.Wrap(err, "safetensors")
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, errors.Wrap(err, "safetensors")
-	}
-	if st.IsDir() {
-		return nil, errors.Errorf("safetensors: %s is a directory, not a file", path)
-	}
-	f, err := read(fh, st.Size())
+	f, err := read(fh, size)
 	return f, errors.Wrapf(err, "safetensors: %s", path)
 }
 
