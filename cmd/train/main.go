@@ -394,7 +394,7 @@ func report(w io.Writer, data *datasets.Prepared) {
 	var skipped []string
 	note := func(ds *datasets.Dataset, rows []datasets.SkippedRow) {
 		for _, r := range rows {
-			skipped = append(skipped, fmt.Sprintf("%s:%d: %s", ds.Path, r.Line, r.Reason))
+			skipped = append(skipped, ds.Describe(r))
 		}
 	}
 	note(data.TrainSource, data.TrainSource.Skipped)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,5 +88,57 @@ func TestTrainInterruptResume(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "done (completed): 2 epochs") {
 		t.Errorf("summary missing:\n%s", stdout.String())
+	}
+}
+
+// TestDataProblems checks what the command says about validation labels
+// and class folders.
+func TestDataProblems(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	train := write("train.csv", "label,text\npos,good\nneg,bad\npos,great\nneg,awful\n")
+	onlyPos := write("val_pos.csv", "label,text\npos,fine\n")
+	unseen := write("val_unseen.csv", "label,text\npos,fine\nmeh,so so\nneg,poor\n")
+	folders := filepath.Join(dir, "folders")
+	write("folders/pos/1.txt", "good")
+	write("folders/pos/2.txt", "great")
+	write("folders/neg/1.txt", "bad")
+	write("folders/neg/img.txt", "\xff\xd8 not text")
+	emptyClass := filepath.Join(dir, "empty_class")
+	write("empty_class/pos/1.txt", "good")
+	write("empty_class/neg/notes.md", "no text files")
+	common := []string{"-epochs", "1", "-embed", "4", "-hidden", "4", "-quiet"}
+	cases := []struct {
+		name    string
+		args    []string
+		code    int
+		want    string
+		notWant string
+	}{
+		{"validation file lacking a class", []string{"-data", train, "-val-data", onlyPos}, exitOK, "1 validation", ""},
+		{"validation label unseen in training", []string{"-data", train, "-val-data", unseen}, exitFailure, `val_unseen.csv:3: label "meh" is not a class of the training data`, ""},
+		{"unseen label skipped", []string{"-data", train, "-val-data", unseen, "-lenient"}, exitOK, `val_unseen.csv:3: label "meh"`, ""},
+		{"skipped file named", []string{"-data", folders, "-val-split", "0", "-lenient"}, exitOK, filepath.Join(folders, "neg", "img.txt") + ": invalid UTF-8", ":2:"},
+		{"empty class folder", []string{"-data", emptyClass, "-val-split", "0", "-lenient"}, exitFailure, `class folder "neg" has no .txt files`, ""},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append(append(c.args, common...), "-out", filepath.Join(dir, fmt.Sprint("run", i)))
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), args, &stdout, &stderr)
+			output := stdout.String() + stderr.String()
+			if code != c.code || !strings.Contains(output, c.want) || (c.notWant != "" && strings.Contains(output, c.notWant)) {
+				t.Errorf("exit status %d, want %d; output should contain %q (and not %q):\n%s", code, c.code, c.want, c.notWant, output)
+			}
+		})
 	}
 }
