@@ -91,6 +91,60 @@ func TestTrainInterruptResume(t *testing.T) {
 	}
 }
 
+// TestExistingRunDirectory refuses a new run in a directory holding one,
+// which used to append to its metrics.jsonl, unless -overwrite replaces it.
+func TestExistingRunDirectory(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	args := []string{"-builtin", "100", "-epochs", "1", "-embed", "4", "-hidden", "4", "-quiet", "-out", out}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), args, &stdout, &stderr); code != exitOK {
+		t.Fatalf("first run: exit status %d\n%s", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := run(context.Background(), args, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "already holds a run") {
+		t.Fatalf("second run into the same -out: exit status %d, want %d and a refusal\n%s", code, exitUsage, stderr.String())
+	}
+	stderr.Reset()
+	if code := run(context.Background(), append(args, "-overwrite"), &stdout, &stderr); code != exitOK {
+		t.Fatalf("-overwrite: exit status %d\n%s", code, stderr.String())
+	}
+	metrics, err := os.ReadFile(filepath.Join(out, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(string(metrics), "\n"); lines != 1 {
+		t.Errorf("metrics.jsonl has %d lines after -overwrite of a one-epoch run, want 1", lines)
+	}
+}
+
+// TestResumeFromAnotherDirectory resumes a run started with a relative
+// -data path from another working directory.
+func TestResumeFromAnotherDirectory(t *testing.T) {
+	start, elsewhere := t.TempDir(), t.TempDir()
+	var rows strings.Builder
+	rows.WriteString("label,text\n")
+	for i := range 40 {
+		fmt.Fprintf(&rows, "%s,text number %d %s\n", []string{"neg", "pos"}[i%2], i, []string{"bad", "good"}[i%2])
+	}
+	if err := os.WriteFile(filepath.Join(start, "data.csv"), []byte(rows.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(start, "run")
+	t.Chdir(start)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	args := []string{"-data", "data.csv", "-epochs", "1", "-embed", "4", "-hidden", "4", "-quiet", "-out", out}
+	if code := run(ctx, args, &stdout, &stderr); code != exitInterrupted {
+		t.Fatalf("interrupted run: exit status %d\n%s", code, stderr.String())
+	}
+	t.Chdir(elsewhere)
+	stderr.Reset()
+	if code := run(context.Background(), []string{"-resume", out, "-quiet"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("resume from another directory: exit status %d\n%s", code, stderr.String())
+	}
+}
+
 // TestDataProblems checks what the command says about validation labels
 // and class folders.
 func TestDataProblems(t *testing.T) {
