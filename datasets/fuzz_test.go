@@ -57,7 +57,7 @@ func FuzzBasicEnglish(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		tokens := basic.Tokenize(text)
 		for _, token := range tokens {
-			if token == "" || !utf8.ValidString(token) || strings.ContainsFunc(token, isPythonSpace) {
+			if token == "" || !utf8.ValidString(token) || strings.ContainsFunc(token, isSeparator) {
 				t.Fatalf("Tokenize(%q): bad token %q", text, token)
 			}
 			if len(token) > 1 && strings.ContainsAny(token, `'.,()!?;:"`) {
