@@ -33,7 +33,7 @@ func loadDir(root string, opts LoadOptions, sink *rowSink) (*Dataset, error) {
 			return nil, err
 		}
 		if len(names) == 0 {
-			return nil, errors.Errorf("%s: class folder %q has no .txt files (remove it, or list the classes to read)", root, class)
+			return nil, errors.Errorf("%s: class folder %q has no .txt files, so its class would have no examples", root, class)
 		}
 		before := len(ds.Examples)
 		for _, name := range names {

@@ -34,6 +34,7 @@ import (
 
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/datasets/atomicfile"
+	"github.com/gornn/gornn/datasets/regularfile"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/models"
 	"github.com/gornn/gornn/train"
@@ -50,6 +51,9 @@ const (
 
 // argsFile records a run's options in its directory, for -resume.
 const argsFile = "run.json"
+
+// maxArgsFileBytes bounds the run.json -resume reads.
+const maxArgsFileBytes = 1 << 20
 
 // options are the command line, as recorded in run.json.
 type options struct {
@@ -224,7 +228,7 @@ func resumeOptions(o options, fs *flag.FlagSet) (options, error) {
 	if len(bad) > 0 {
 		return o, errors.Errorf("-resume reuses the run's options; %s cannot change", strings.Join(bad, ", "))
 	}
-	data, err := os.ReadFile(filepath.Join(o.Resume, argsFile))
+	data, err := regularfile.ReadFile(filepath.Join(o.Resume, argsFile), maxArgsFileBytes)
 	if err != nil {
 		return o, errors.Wrap(err, "-resume")
 	}
