@@ -1,8 +1,6 @@
 package safetensors
 
 import (
-	"encoding/binary"
-	"io"
 	"math"
 
 	"github.com/gornn/gornn/datasets/regularfile"
@@ -27,36 +25,21 @@ type Header struct {
 // checks except the data itself: the byte ranges must tile exactly the
 // bytes after the header, to the end of the file. Errors name the file.
 func ReadHeader(path string, maxHeaderSize int64) (*Header, error) {
-	h, err := readHeader(path, min(maxHeaderSize, MaxHeaderSize))
+	h, err := readHeaderFile(path, min(maxHeaderSize, MaxHeaderSize))
 	return h, errors.Wrapf(err, "safetensors: %s", path)
 }
 
-func readHeader(path string, maxHeaderSize int64) (*Header, error) {
+func readHeaderFile(path string, maxHeaderSize int64) (*Header, error) {
 	fh, size, err := regularfile.Open(path, math.MaxInt64)
 	if err != nil {
 		return nil, err
 	}
 	defer fh.Close()
-	var lenBuf [8]byte
-	if n, err := io.ReadFull(fh, lenBuf[:]); err != nil {
-		return nil, errors.Errorf("file too short: %d bytes, the header length alone takes 8", n)
-	}
-	n := binary.LittleEndian.Uint64(lenBuf[:])
-	switch {
-	case n > uint64(maxHeaderSize):
-		return nil, errors.Errorf("header length %d exceeds the limit of %d bytes", n, maxHeaderSize)
-	case n > uint64(size-8):
-		return nil, errors.Errorf("header length %d is beyond the end of the file (%d bytes after the length)", n, size-8)
-	}
-	header := make([]byte, n)
-	if got, err := io.ReadFull(fh, header); err != nil {
-		return nil, errors.Errorf("header length %d is beyond the end of the file (%d bytes after the length)", n, got)
-	}
-	f, _, dataLen, err := parseHeader(header)
+	f, _, dataLen, headerLen, err := readHeader(fh, size, maxHeaderSize)
 	if err != nil {
-		return nil, errors.Wrap(err, "invalid header")
+		return nil, err
 	}
-	switch avail := uint64(size) - 8 - n; {
+	switch avail := uint64(size) - 8 - headerLen; {
 	case dataLen > avail:
 		return nil, errors.Errorf("file truncated: header describes %d data bytes, the file has %d", dataLen, avail)
 	case dataLen < avail:
