@@ -88,9 +88,30 @@ func (ds *Dataset) checkLabel(i int) error {
 // where names the source of example i for messages: "path:line", or the
 // example's own file for the dir format.
 func (ds *Dataset) where(i int) string {
-	line := ds.Examples[i].Line
+	return ds.location(ds.Examples[i].Line)
+}
+
+// location names the row or file at line (as Example.Line).
+func (ds *Dataset) location(line int) string {
 	if line >= 1 && line <= len(ds.Files) {
 		return filepath.Join(ds.Path, ds.Files[line-1])
 	}
 	return fmt.Sprintf("%s:%d", ds.Path, line)
+}
+
+// rowError returns the *RowError of example i with problem, located as
+// where locates it.
+func (ds *Dataset) rowError(i int, problem string) *RowError {
+	line := ds.Examples[i].Line
+	if line >= 1 && line <= len(ds.Files) {
+		return &RowError{Path: filepath.Join(ds.Path, ds.Files[line-1]), Problem: problem}
+	}
+	return &RowError{Path: ds.Path, Line: line, Problem: problem}
+}
+
+// Describe returns a report line for a row skipped from ds (from Skipped,
+// or from the Skipped of its Encoded): "path:line: reason", or for the dir
+// format "path/class/file.txt: reason".
+func (ds *Dataset) Describe(row SkippedRow) string {
+	return ds.location(row.Line) + ": " + row.Reason
 }

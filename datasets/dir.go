@@ -15,7 +15,9 @@ import (
 // aclImdb/train/{neg,pos}. The classes are opts.Classes, or else the
 // sub-folders of root not starting with "." in name order; files are read in
 // name order. Example.Line is the file's 1-based index in Dataset.Files.
-// MaxLineBytes bounds the size of a file.
+// MaxLineBytes bounds the size of a file. A class folder without a usable
+// .txt file is an error, even with opts.Lenient (which skips bad files, not
+// classes): it would make a class no example teaches.
 func loadDir(root string, opts LoadOptions, sink *rowSink) (*Dataset, error) {
 	classes := opts.Classes
 	if classes == nil {
@@ -30,6 +32,10 @@ func loadDir(root string, opts LoadOptions, sink *rowSink) (*Dataset, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(names) == 0 {
+			return nil, errors.Errorf("%s: class folder %q has no .txt files, so its class would have no examples", root, class)
+		}
+		before := len(ds.Examples)
 		for _, name := range names {
 			rel := filepath.Join(class, name)
 			ds.Files = append(ds.Files, rel)
@@ -40,12 +46,15 @@ func loadDir(root string, opts LoadOptions, sink *rowSink) (*Dataset, error) {
 			}
 			if problem != "" {
 				rowErr := &RowError{Path: filepath.Join(root, rel), Problem: problem}
-				if err := sink.rejectAs(rowErr, SkippedRow{Line: line, Reason: rel + ": " + problem}); err != nil {
+				if err := sink.rejectAs(rowErr, SkippedRow{Line: line, Reason: problem}); err != nil {
 					return nil, err
 				}
 				continue
 			}
 			ds.Examples = append(ds.Examples, Example{Text: text, Label: label, Line: line})
+		}
+		if len(ds.Examples) == before {
+			return nil, errors.Errorf("%s: all %d files of class folder %q were skipped", root, len(names), class)
 		}
 	}
 	return ds, nil

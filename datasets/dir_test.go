@@ -63,13 +63,29 @@ func TestLoadDirBadFiles(t *testing.T) {
 	}
 	checkDataset(t, ds, []string{"fine", "fine too"}, []int{0, 1}, []int{1, 5}, []string{"a", "b"})
 	want := []SkippedRow{
-		{Line: 2, Reason: filepath.Join("a", "2.txt") + ": empty text"},
-		{Line: 3, Reason: filepath.Join("b", "1.txt") + ": invalid UTF-8"},
-		{Line: 4, Reason: filepath.Join("b", "2.txt") + ": file is larger than 20 bytes (MaxLineBytes)"},
+		{Line: 2, Reason: "empty text"},
+		{Line: 3, Reason: "invalid UTF-8"},
+		{Line: 4, Reason: "file is larger than 20 bytes (MaxLineBytes)"},
 	}
 	if !slices.Equal(ds.Skipped, want) {
 		t.Errorf("skipped %+v, want %+v", ds.Skipped, want)
 	}
+	// A report names the skipped file, not its index.
+	if got, want := ds.Describe(ds.Skipped[1]), filepath.Join(root, "b", "1.txt")+": invalid UTF-8"; got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
+	}
+}
+
+// TestLoadDirEmptyClass refuses a class folder with no usable file, in
+// strict and lenient mode: it would make a class no example teaches.
+func TestLoadDirEmptyClass(t *testing.T) {
+	root := writeTree(t, map[string]string{"pos/1.txt": "fine", "neg/notes.md": "not an example", "bad/1.txt": "\xff"})
+	for _, lenient := range []bool{false, true} {
+		_, err := Load(root, LoadOptions{Classes: []string{"pos", "neg"}, Lenient: lenient})
+		wantError(t, err, `class folder "neg" has no .txt files`)
+	}
+	_, err := Load(root, LoadOptions{Classes: []string{"pos", "bad"}, Lenient: true})
+	wantError(t, err, `all 1 files of class folder "bad" were skipped`)
 }
 
 func TestLoadDirErrors(t *testing.T) {
@@ -82,5 +98,5 @@ func TestLoadDirErrors(t *testing.T) {
 
 	empty := writeTree(t, map[string]string{"a/readme.md": "x"})
 	_, err = Load(empty, LoadOptions{})
-	wantError(t, err, "no examples")
+	wantError(t, err, `class folder "a" has no .txt files`)
 }

@@ -35,10 +35,14 @@
 //	data/train.csv:17: field "label": "7" is not a class (want 1..4)
 //
 // With LoadOptions.Lenient such rows are skipped instead and listed in
-// Dataset.Skipped. A file without a single usable row is an error; a
-// dataset with fewer than two classes is refused by Dataset.CheckTrainable,
-// which training code should call. Encode treats texts that tokenize to
-// nothing the same way, with EncodeOptions.Lenient.
+// Dataset.Skipped (Dataset.Describe names the file and line, or the file for
+// the dir format). A file without a single usable row is an error, and so
+// is a class folder without one, lenient or not; a dataset with fewer than
+// two classes is refused by Dataset.CheckTrainable, which training code
+// should call. Encode treats texts that tokenize to nothing the same way,
+// with EncodeOptions.Lenient. Prepare matches a separate validation file's
+// labels to the training classes by name: it may lack classes, and a label
+// training never saw is a malformed row.
 //
 // # Determinism
 //

@@ -2,7 +2,6 @@ package datasets
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -59,7 +58,10 @@ type Source struct {
 	// TrainRows selects the training examples of Path. Default: all.
 	TrainRows Rows
 	// ValPath is a separate validation file or folder. Default "": the
-	// validation examples come from ValRows or ValSplit.
+	// validation examples come from ValRows or ValSplit. Its labels are
+	// matched to the training classes by name; it may lack some of them.
+	// A label training never saw is a *RowError naming the file and line,
+	// or, with Load.Lenient, a row left out and listed in its Skipped.
 	ValPath string
 	// ValRows selects the validation examples of ValPath, or of Path when
 	// ValPath is "".
@@ -139,17 +141,21 @@ func (src Source) datasets() (trainDS, valDS *Dataset, err error) {
 	}
 	switch {
 	case src.ValPath != "":
-		if valDS, err = Load(src.ValPath, src.Load); err != nil {
+		var loaded *Dataset
+		if loaded, err = Load(src.ValPath, src.Load); err != nil {
 			return nil, nil, err
 		}
-		if !slices.Equal(valDS.Classes, trainDS.Classes) {
-			return nil, nil, errors.Errorf("datasets: %s has classes %v, %s has %v", src.ValPath, valDS.Classes, src.Path, trainDS.Classes)
+		if valDS, err = src.ValRows.of(loaded); err != nil {
+			return nil, nil, err
 		}
-		valDS, err = src.ValRows.of(valDS)
+		valDS, err = withClasses(valDS, trainDS.Classes, loaded.Skipped, src.Load.Lenient)
 	case src.ValRows != (Rows{}):
 		valDS, err = src.ValRows.of(all)
 	case src.ValSplit > 0:
 		trainDS, valDS, err = Split(trainDS, src.ValSplit, src.Seed)
+	}
+	if err == nil && trainDS != all {
+		trainDS.Skipped = all.Skipped // the file's skipped rows, reported once
 	}
 	return trainDS, valDS, err
 }

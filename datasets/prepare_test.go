@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -48,6 +49,8 @@ func TestPrepare(t *testing.T) {
 	data := write("data.csv", "label,text\npos,good film\nneg,bad film\npos,great plot\nneg,awful plot\npos,fine acting\nneg,poor acting\n")
 	val := write("val.csv", "label,text\npos,brilliant\nneg,dreadful\n")
 	other := write("other.csv", "label,text\nyes,x\nno,y\n")
+	onlyPos := write("only_pos.csv", "label,text\npos,brilliant\npos,superb\n")
+	unseen := write("unseen.csv", "label,text\npos,brilliant\nmeh,so so\nneg,dreadful\n")
 	cases := []struct {
 		name       string
 		src        Source
@@ -59,7 +62,11 @@ func TestPrepare(t *testing.T) {
 		{"validation file", Source{Path: data, ValPath: val}, 6, 2, ""},
 		{"no validation", Source{Path: data, ValSplit: -1}, 6, 0, ""},
 		{"rows beyond the file", Source{Path: data, TrainRows: Rows{1, 9}}, 0, 0, "has 6 examples, rows 1:9 asked"},
-		{"validation classes differ", Source{Path: data, ValPath: other}, 0, 0, "has classes [no yes]"},
+		{"validation classes differ", Source{Path: data, ValPath: other}, 0, 0, `other.csv:2: label "yes" is not a class of the training data (neg, pos)`},
+		{"validation file lacking a class", Source{Path: data, ValPath: onlyPos}, 6, 2, ""},
+		{"validation label unseen in training", Source{Path: data, ValPath: unseen}, 0, 0, `unseen.csv:3: label "meh" is not a class`},
+		{"unseen label skipped", Source{Path: data, ValPath: unseen, Load: LoadOptions{Lenient: true}}, 6, 2, ""},
+		{"no training class at all, lenient", Source{Path: data, ValPath: other, Load: LoadOptions{Lenient: true}}, 0, 0, "other.csv: no examples of the training classes"},
 		{"one class to train on", Source{Path: data, TrainRows: Rows{1, 1}, ValRows: Rows{2, 2}}, 0, 0, "class"},
 	}
 	for _, c := range cases {
@@ -93,6 +100,19 @@ func TestPrepare(t *testing.T) {
 	}
 	if p.Vocab.ID("brilliant") != UnkID {
 		t.Error("a validation-only word entered the vocabulary")
+	}
+
+	// Labels match by name, whatever classes the validation file lacks,
+	// and a lenient load lists the rows of unseen labels by line.
+	p, err = Prepare(Source{Path: data, ValPath: unseen, Load: LoadOptions{Lenient: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.ValSource.ClassCounts(), []int{1, 1}; !slices.Equal(got, want) || !slices.Equal(p.ValSource.Classes, []string{"neg", "pos"}) {
+		t.Errorf("validation classes %q with counts %v, want [neg pos] with %v", p.ValSource.Classes, got, want)
+	}
+	if len(p.ValSource.Skipped) != 1 || p.ValSource.Describe(p.ValSource.Skipped[0]) != unseen+`:3: label "meh" is not a class of the training data (neg, pos)` {
+		t.Errorf("skipped %+v", p.ValSource.Skipped)
 	}
 }
 

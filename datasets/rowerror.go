@@ -35,8 +35,9 @@ func (e *RowError) reason() string {
 }
 
 // SkippedRow is a row that lenient loading left out, and why.
+// Dataset.Describe locates it for a report.
 type SkippedRow struct {
-	Line   int    // as Example.Line
+	Line   int    // as Example.Line: for the dir format, the file's index in Dataset.Files
 	Reason string // the RowError message without the file name and line
 }
 

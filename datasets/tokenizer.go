@@ -50,6 +50,10 @@ func NewTokenizer(name string) (Tokenizer, error) {
 // characters '.,()!? become tokens of their own, and ; : "<br />" and Python
 // whitespace separate tokens.
 //
+// One deliberate departure: control characters (Unicode Cc: NUL, ESC, DEL,
+// the C1 controls) separate tokens as whitespace does, where torchtext keeps
+// them inside tokens. A stray NUL thus never makes a token of its own.
+//
 // Python's special lowercase rules (U+0130 and the final sigma) are
 // reproduced; see pythonLower. Compared with Python 3.11 over every code
 // point, lowercase and whitespace agree everywhere; the one difference left
@@ -82,7 +86,7 @@ func (basicEnglish) Tokenize(text string) []string {
 		} else {
 			var r rune
 			r, size = utf8.DecodeRuneInString(s[i:])
-			if isPythonSpace(r) {
+			if isSeparator(r) {
 				class = classSeparator
 			}
 		}
@@ -109,7 +113,7 @@ type charClass byte
 const (
 	classWord      charClass = iota // part of a word
 	classOwnToken                   // a token by itself: ' . , ( ) ! ?
-	classSeparator                  // ends a word: ; : Python whitespace, "<br />"
+	classSeparator                  // ends a word: ; : Python whitespace, control characters, "<br />"
 )
 
 // asciiClasses holds the class of each ASCII byte.
@@ -118,7 +122,7 @@ var asciiClasses = func() (classes [utf8.RuneSelf]charClass) {
 		switch {
 		case strings.IndexByte(`'.,()!?`, byte(c)) >= 0:
 			classes[c] = classOwnToken
-		case c == ';' || c == ':' || isPythonSpace(rune(c)):
+		case c == ';' || c == ':' || isSeparator(rune(c)):
 			classes[c] = classSeparator
 		}
 	}
@@ -132,21 +136,28 @@ func isPythonSpace(r rune) bool {
 	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }
 
+// isSeparator reports whether the tokenizers treat r as whitespace: Python's
+// whitespace and every control character.
+func isSeparator(r rune) bool {
+	return isPythonSpace(r) || unicode.IsControl(r)
+}
+
 // chars is the character-level tokenizer: one token per rune. Every
-// whitespace rune becomes the token " ", so that line breaks never reach a
-// vocabulary file and the kinds of blank do not split the vocabulary.
+// whitespace or control rune becomes the token " ", so that line breaks and
+// NULs never reach a vocabulary file and the kinds of blank do not split
+// the vocabulary.
 type chars struct{}
 
 // Name returns "char".
 func (chars) Name() string { return CharTokenizer }
 
-// Tokenize returns one token per rune of text; whitespace runes become " "
-// and invalid UTF-8 bytes become U+FFFD.
+// Tokenize returns one token per rune of text; whitespace and control runes
+// become " " and invalid UTF-8 bytes become U+FFFD.
 func (chars) Tokenize(text string) []string {
 	tokens := make([]string, 0, len(text))
 	for i, r := range text {
 		switch {
-		case isPythonSpace(r):
+		case isSeparator(r):
 			tokens = append(tokens, " ")
 		case r == utf8.RuneError:
 			tokens = append(tokens, string(utf8.RuneError))

@@ -42,6 +42,9 @@ func TestBasicEnglishRules(t *testing.T) {
 		{"final sigma", "ΟΔΟΣ ΣΑΣ", []string{"οδος", "σας"}},
 		{"sigma before a cased letter", "AΣ'B", []string{"aσ", "'", "b"}},
 		{"invalid UTF-8", "a\xffb", []string{"a\ufffdb"}},
+		// gornn's one departure from torchtext, which keeps them in tokens.
+		{"NUL separates", "ab\x00cd\x00", []string{"ab", "cd"}},
+		{"control characters separate", "a\x01b\x1bc\x7fd\u0080e\u009fF", []string{"a", "b", "c", "d", "e", "f"}},
 	}
 	tok, err := NewTokenizer("basic_english")
 	if err != nil {
@@ -146,6 +149,7 @@ func TestCharTokenizer(t *testing.T) {
 		{"é😀", []string{"é", "😀"}},
 		{"a\tb\nc\r", []string{"a", " ", "b", " ", "c", " "}},
 		{"\xff", []string{"\ufffd"}},
+		{"a\x00\x7f\u0085", []string{"a", " ", " ", " "}},
 	}
 	tok, err := NewTokenizer("char")
 	if err != nil {

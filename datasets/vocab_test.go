@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -140,6 +141,10 @@ func TestLoadVocabErrors(t *testing.T) {
 		{"empty line", "<pad>\n<unk>\na\n\nb\n", []string{"vocab.txt:4:", "empty line"}},
 		{"CRLF", "<pad>\r\n<unk>\r\n", []string{"vocab.txt:1:"}},
 		{"carriage return", "<pad>\n<unk>\na\r\n", []string{"vocab.txt:3:", "carriage return"}},
+		// Not a vocabulary at all (a link to /etc/passwd, say): the message
+		// quotes no more than a short, escaped excerpt of it.
+		{"other file", "root:x:0:0:root:/root:/bin/bash\n", []string{"vocab.txt:1:", `got "root:x:0:0:root:/root:/b"... (31 bytes)`}},
+		{"long duplicate", "<pad>\n<unk>\n" + strings.Repeat("x", 100) + "\n" + strings.Repeat("x", 100) + "\n", []string{"vocab.txt:4:", `duplicate token "xxxxxxxxxxxxxxxxxxxxxxxx"... (100 bytes) (first on line 3)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,6 +154,42 @@ func TestLoadVocabErrors(t *testing.T) {
 	}
 	_, err := LoadVocab(filepath.Join(t.TempDir(), "missing.txt"))
 	wantError(t, err, "missing.txt")
+}
+
+// TestLoadVocabNotRegular refuses a vocabulary that is a link to a device,
+// which would otherwise be read until memory runs out.
+func TestLoadVocabNotRegular(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero here")
+	}
+	path := filepath.Join(t.TempDir(), "vocab.txt")
+	if err := os.Symlink("/dev/zero", path); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadVocab(path)
+	wantError(t, err, "vocab.txt is a device")
+}
+
+func TestLoadVocabOfSize(t *testing.T) {
+	content := "<pad>\n<unk>\na\nb\n"
+	tests := []struct {
+		size int
+		want []string // error message parts; nil: loads
+	}{
+		{4, nil},
+		{3, []string{"vocab.txt:4:", "more than the 3 tokens"}},
+		{5, []string{"vocab.txt: 4 lines, want 5"}},
+	}
+	for _, tt := range tests {
+		v, err := LoadVocabOfSize(writeFile(t, t.TempDir(), "vocab.txt", content), tt.size)
+		if tt.want == nil {
+			if err != nil || v.Len() != tt.size {
+				t.Errorf("size %d: %v", tt.size, err)
+			}
+			continue
+		}
+		wantError(t, err, tt.want...)
+	}
 }
 
 func TestLoadVocabLastLineWithoutNewline(t *testing.T) {

@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/pkg/errors"
 
 	"github.com/gornn/gornn/internal/atomicfile"
+	"github.com/gornn/gornn/internal/regularfile"
 )
 
 // Save writes the vocabulary to path (conventionally vocab.txt): one token a
@@ -32,16 +32,46 @@ func (v *Vocab) Save(path string) error {
 	})
 }
 
+// MaxVocabSize is the most tokens a vocabulary file may hold (16,777,216),
+// and so the largest vocab_size of a model.
+const MaxVocabSize = 1 << 24
+
+// MaxVocabFileBytes is the largest vocabulary file LoadVocab reads: 1 GiB.
+const MaxVocabFileBytes = 1 << 30
+
 // LoadVocab reads a vocabulary written by Save. Errors name the file and
 // line: a missing or misplaced special token, an empty line, a duplicate.
 // A final line without "\n" is accepted; "\r\n" line ends are not, since
-// "\r" could be part of a token.
+// "\r" could be part of a token. The file must be a regular file (a link
+// to one is followed) of at most MaxVocabFileBytes bytes and MaxVocabSize
+// lines; errors quote at most a short excerpt of a bad line.
 func LoadVocab(path string) (*Vocab, error) {
-	f, err := os.Open(path)
+	return loadVocab(path, 0)
+}
+
+// LoadVocabOfSize is LoadVocab for a file that must hold exactly size
+// tokens, such as a model's vocabulary of vocab_size tokens. It stops
+// reading at the first line past them, so a longer file costs no more
+// memory than size tokens.
+func LoadVocabOfSize(path string, size int) (*Vocab, error) {
+	if size < 2 || size > MaxVocabSize {
+		return nil, errors.Errorf("load vocabulary %s: size %d, want 2..%d", path, size, MaxVocabSize)
+	}
+	return loadVocab(path, size)
+}
+
+// loadVocab reads the vocabulary at path, of exactly size tokens when size
+// is positive.
+func loadVocab(path string, size int) (*Vocab, error) {
+	f, _, err := regularfile.Open(path, MaxVocabFileBytes)
 	if err != nil {
 		return nil, errors.Wrap(err, "load vocabulary")
 	}
 	defer f.Close()
+	most := MaxVocabSize
+	if size > 0 {
+		most = size
+	}
 	var tokens []string
 	firstLine := make(map[string]int)
 	in := bufio.NewReader(f)
@@ -53,6 +83,9 @@ func LoadVocab(path string) (*Vocab, error) {
 		if err != nil && err != io.EOF {
 			return nil, errors.Wrapf(err, "load vocabulary %s", path)
 		}
+		if line > most {
+			return nil, errors.Errorf("%s:%d: more than the %d tokens expected", path, line, most)
+		}
 		token = strings.TrimSuffix(token, "\n")
 		if problem := vocabLineProblem(token, line, firstLine); problem != "" {
 			return nil, errors.Errorf("%s:%d: %s", path, line, problem)
@@ -60,8 +93,11 @@ func LoadVocab(path string) (*Vocab, error) {
 		firstLine[token] = line
 		tokens = append(tokens, token)
 	}
-	if len(tokens) < 2 {
+	switch {
+	case len(tokens) < 2:
 		return nil, errors.Errorf("%s: %d lines, want at least 2 (%s and %s)", path, len(tokens), PadToken, UnkToken)
+	case size > 0 && len(tokens) != size:
+		return nil, errors.Errorf("%s: %d lines, want %d", path, len(tokens), size)
 	}
 	return newVocab(tokens), nil
 }
@@ -72,13 +108,13 @@ func vocabLineProblem(token string, line int, firstLine map[string]int) string {
 	specials := []string{PadToken, UnkToken}
 	switch {
 	case line <= len(specials) && token != specials[line-1]:
-		return fmt.Sprintf("want the special token %q, got %q", specials[line-1], token)
+		return fmt.Sprintf("want the special token %q, got %s", specials[line-1], regularfile.Excerpt(token))
 	case token == "":
 		return "empty line (want one token a line)"
 	case strings.ContainsRune(token, '\r'):
-		return fmt.Sprintf("token %q holds a carriage return", token)
+		return fmt.Sprintf("token %s holds a carriage return", regularfile.Excerpt(token))
 	case firstLine[token] > 0:
-		return fmt.Sprintf("duplicate token %q (first on line %d)", token, firstLine[token])
+		return fmt.Sprintf("duplicate token %s (first on line %d)", regularfile.Excerpt(token), firstLine[token])
 	}
 	return ""
 }

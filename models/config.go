@@ -1,8 +1,16 @@
 package models
 
 import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/internal/regularfile"
 	"github.com/pkg/errors"
 )
 
@@ -52,6 +60,28 @@ type Config struct {
 	MaxLen int `json:"max_len"`
 }
 
+// Limits on a Config, which Validate enforces. They bound what a config.json
+// can make New or Load allocate (see MaxParameters) and keep every size in
+// the range where shape arithmetic cannot overflow; the models gornn trains
+// are far inside them.
+const (
+	// MaxVocabSize bounds vocab_size: 16,777,216 tokens.
+	MaxVocabSize = datasets.MaxVocabSize
+	// MaxEmbedDim bounds embed_dim: 65,536.
+	MaxEmbedDim = 1 << 16
+	// MaxHiddenSize bounds hidden_size: 65,536.
+	MaxHiddenSize = 1 << 16
+	// MaxNumLayers bounds num_layers: 64.
+	MaxNumLayers = 64
+	// MaxNumClasses bounds num_classes and the number of labels: 65,536.
+	MaxNumClasses = 1 << 16
+	// MaxLabelBytes bounds the length of a label in bytes: 256.
+	MaxLabelBytes = 256
+	// MaxParameters bounds the learnable scalars of the whole model,
+	// 1,073,741,824 (4 GiB of float32 weights).
+	MaxParameters = 1 << 30
+)
+
 // withDefaults returns cfg with its zero optional fields set.
 func (cfg Config) withDefaults() Config {
 	cfg.Format = FormatV1
@@ -64,11 +94,29 @@ func (cfg Config) withDefaults() Config {
 	return cfg
 }
 
-// Validate reports the first field that makes cfg unusable.
+// Validate reports the first field that makes cfg unusable, including a
+// size past its limit (MaxVocabSize and the others) and an empty,
+// duplicate, overlong or control-character label.
 func (cfg Config) Validate() error {
+	limits := []struct {
+		field      string
+		value, max int
+	}{
+		{"vocab_size", cfg.VocabSize, MaxVocabSize},
+		{"embed_dim", cfg.EmbedDim, MaxEmbedDim},
+		{"hidden_size", cfg.HiddenSize, MaxHiddenSize},
+		{"num_layers", cfg.NumLayers, MaxNumLayers},
+		{"num_classes", cfg.NumClasses, MaxNumClasses},
+		{"labels", len(cfg.Labels), MaxNumClasses},
+	}
+	for _, l := range limits {
+		if l.value > l.max {
+			return errors.Errorf("models: %s %d is over the limit of %d", l.field, l.value, l.max)
+		}
+	}
 	switch {
 	case cfg.Format != FormatV1:
-		return errors.Errorf("models: config format %q, want %q", cfg.Format, FormatV1)
+		return errors.Errorf("models: config format %s, want %q", regularfile.Excerpt(cfg.Format), FormatV1)
 	case cfg.VocabSize < 2:
 		return errors.Errorf("models: vocab_size %d, want at least 2 (<pad> and <unk>)", cfg.VocabSize)
 	case cfg.EmbedDim <= 0 || cfg.HiddenSize <= 0:
@@ -83,7 +131,49 @@ func (cfg Config) Validate() error {
 	if _, err := datasets.NewTokenizer(cfg.Tokenizer); err != nil {
 		return errors.Wrap(err, "models")
 	}
-	return errors.Wrap(cfg.Recurrent().Validate(), "models")
+	if err := cfg.Recurrent().Validate(); err != nil {
+		return errors.Wrap(err, "models")
+	}
+	if err := checkLabels(cfg.Labels); err != nil {
+		return err
+	}
+	if n := cfg.ParameterCount(); n > MaxParameters {
+		return errors.Errorf("models: the config declares %d parameters, over the limit of %d", n, MaxParameters)
+	}
+	return nil
+}
+
+// checkLabels reports the first label that is empty, longer than
+// MaxLabelBytes, or holds a control character or invalid UTF-8, and then a
+// label that repeats another.
+func checkLabels(labels []string) error {
+	bad := func(i int, problem string) error {
+		return errors.Errorf("models: labels[%d] %s %s", i, regularfile.Excerpt(labels[i]), problem)
+	}
+	for i, label := range labels {
+		switch {
+		case label == "":
+			return bad(i, "is empty")
+		case len(label) > MaxLabelBytes:
+			return bad(i, fmt.Sprintf("is %d bytes, over the limit of %d", len(label), MaxLabelBytes))
+		case !utf8.ValidString(label) || strings.ContainsFunc(label, unicode.IsControl):
+			return bad(i, "holds a control character or invalid UTF-8")
+		}
+	}
+	// Sorting indices finds repeats in O(n log n) with 4 bytes a label.
+	order := make([]int32, len(labels))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		return cmp.Or(strings.Compare(labels[a], labels[b]), cmp.Compare(a, b))
+	})
+	for k := 1; k < len(order); k++ {
+		if first, again := order[k-1], order[k]; labels[first] == labels[again] {
+			return bad(int(again), fmt.Sprintf("repeats labels[%d]", first))
+		}
+	}
+	return nil
 }
 
 // Recurrent returns the configuration of the classifier's recurrent stack.

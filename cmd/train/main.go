@@ -9,6 +9,10 @@
 //	go run ./cmd/train -data ../shared/data/ag_news/test.csv -train-rows 1:6000 -val-rows 6001:7600 -epochs 5
 //	go run ./cmd/train -resume runs/20261129-101500
 //
+// A new run refuses an -out directory that already holds a run, unless
+// -overwrite replaces it. run.json records the data paths made absolute,
+// so -resume works from any working directory.
+//
 // Exit status: 0 on success, 1 when training fails, 2 for bad usage, 130
 // or 143 when interrupted by SIGINT or SIGTERM (the run is saved and can be
 // resumed).
@@ -31,6 +35,7 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/internal/atomicfile"
+	"github.com/gornn/gornn/internal/regularfile"
 	"github.com/gornn/gornn/models"
 	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
@@ -46,6 +51,9 @@ const (
 
 // argsFile records a run's options in its directory, for -resume.
 const argsFile = "run.json"
+
+// maxArgsFileBytes bounds the run.json -resume reads.
+const maxArgsFileBytes = 1 << 20
 
 // options are the command line, as recorded in run.json.
 type options struct {
@@ -88,9 +96,10 @@ type options struct {
 	Patience    int     `json:"patience"`
 	Workers     int     `json:"-"`
 
-	Out    string `json:"-"`
-	Resume string `json:"-"`
-	Quiet  bool   `json:"-"`
+	Out       string `json:"-"`
+	Resume    string `json:"-"`
+	Overwrite bool   `json:"-"`
+	Quiet     bool   `json:"-"`
 }
 
 // usageError is a bad command line (exit status 2).
@@ -191,6 +200,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	// output
 	fs.StringVar(&o.Out, "out", "", `run directory; default "runs/" and the start time`)
 	fs.StringVar(&o.Resume, "resume", "", "continue the interrupted run in this directory (its options are reused)")
+	fs.BoolVar(&o.Overwrite, "overwrite", false, "replace the run already in -out (default: refuse to mix two runs)")
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress output")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -218,7 +228,7 @@ func resumeOptions(o options, fs *flag.FlagSet) (options, error) {
 	if len(bad) > 0 {
 		return o, errors.Errorf("-resume reuses the run's options; %s cannot change", strings.Join(bad, ", "))
 	}
-	data, err := os.ReadFile(filepath.Join(o.Resume, argsFile))
+	data, err := regularfile.ReadFile(filepath.Join(o.Resume, argsFile), maxArgsFileBytes)
 	if err != nil {
 		return o, errors.Wrap(err, "-resume")
 	}
@@ -333,6 +343,11 @@ func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.Resume == "" {
+		if err := claimRunDir(o.Out, o.Overwrite); err != nil {
+			return err
+		}
+	}
 	if !o.Quiet {
 		trainCfg.Progress = stderr
 	}
@@ -378,9 +393,50 @@ func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// runFiles are the entries of a run directory that a run writes.
+var runFiles = []string{argsFile, train.MetricsFile, train.CurvesFile, train.BestDir, train.LastDir}
+
+// claimRunDir makes sure a new run does not mix with one already in dir:
+// when dir holds any of runFiles, it refuses (a usage error) unless
+// overwrite is set, and then removes them. Other files in dir are left
+// alone.
+func claimRunDir(dir string, overwrite bool) error {
+	var found []string
+	for _, name := range runFiles {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			found = append(found, name)
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	if !overwrite {
+		return usageError{errors.Errorf("-out %s already holds a run (%s): continue it with -resume %s, or replace it with -overwrite",
+			dir, strings.Join(found, ", "), dir)}
+	}
+	for _, name := range found {
+		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+			return errors.Wrap(err, "-overwrite")
+		}
+	}
+	return nil
+}
+
+// saveOptions records the run's options in its directory, with the data
+// paths made absolute so that -resume works from any working directory.
 func saveOptions(o options) error {
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return errors.Wrap(err, "run directory")
+	}
+	for _, path := range []*string{&o.Data, &o.ValData} {
+		if *path == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*path)
+		if err != nil {
+			return errors.Wrapf(err, "run directory: recording %s", *path)
+		}
+		*path = abs
 	}
 	return atomicfile.WriteJSON(filepath.Join(o.Out, argsFile), o)
 }
@@ -394,7 +450,7 @@ func report(w io.Writer, data *datasets.Prepared) {
 	var skipped []string
 	note := func(ds *datasets.Dataset, rows []datasets.SkippedRow) {
 		for _, r := range rows {
-			skipped = append(skipped, fmt.Sprintf("%s:%d: %s", ds.Path, r.Line, r.Reason))
+			skipped = append(skipped, ds.Describe(r))
 		}
 	}
 	note(data.TrainSource, data.TrainSource.Skipped)

@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/gornn/gornn/internal/regularfile"
 	"github.com/pkg/errors"
 )
 
@@ -86,22 +86,16 @@ func (f *File) lookup(name string) (Tensor, error) {
 	return t, nil
 }
 
-// ReadFile reads and validates the safetensors file at path. Errors name
-// the file.
+// ReadFile reads and validates the safetensors file at path, which must be
+// a regular file (a link to one is followed; a named pipe or a device is
+// refused without reading it). Errors name the file.
 func ReadFile(path string) (*File, error) {
-	fh, err := os.Open(path)
+	fh, size, err := regularfile.Open(path, math.MaxInt64)
 	if err != nil {
 		return nil, errors.Wrap(err, "safetensors")
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, errors.Wrap(err, "safetensors")
-	}
-	if st.IsDir() {
-		return nil, errors.Errorf("safetensors: %s is a directory, not a file", path)
-	}
-	f, err := read(fh, st.Size())
+	f, err := read(fh, size)
 	return f, errors.Wrapf(err, "safetensors: %s", path)
 }
 
@@ -120,42 +114,55 @@ func Read(r io.Reader, maxSize int64) (*File, error) {
 // read is Read for a file of at most maxSize bytes; ReadFile passes the
 // file's size, 0 for an empty file.
 func read(r io.Reader, maxSize int64) (*File, error) {
-	var lenBuf [8]byte
-	if maxSize < 8 {
-		return nil, errors.Errorf("file too short: at most %d bytes, the header length alone takes 8", maxSize)
-	}
-	if n, err := io.ReadFull(r, lenBuf[:]); err != nil {
-		return nil, errors.Errorf("file too short: %d bytes, the header length alone takes 8", n)
-	}
-	n := binary.LittleEndian.Uint64(lenBuf[:])
-	switch {
-	case n > MaxHeaderSize:
-		return nil, errors.Errorf("header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
-	case n > uint64(maxSize-8):
-		return nil, errors.Errorf("header length %d is beyond the end of the file (%d bytes after the length)", n, maxSize-8)
-	}
-	header := make([]byte, n)
-	if got, err := io.ReadFull(r, header); err != nil {
-		return nil, errors.Errorf("header length %d is beyond the end of the file (%d bytes after the length)", n, got)
-	}
-	f, spans, dataLen, err := parseHeader(header)
+	f, spans, dataLen, headerLen, err := readHeader(r, maxSize, MaxHeaderSize)
 	if err != nil {
-		return nil, errors.Wrap(err, "invalid header")
+		return nil, err
 	}
-	if avail := uint64(maxSize) - 8 - n; dataLen > avail {
+	if avail := uint64(maxSize) - 8 - headerLen; dataLen > avail {
 		return nil, errors.Errorf("header describes %d data bytes, the file has at most %d", dataLen, avail)
 	}
 	data := make([]byte, dataLen)
 	if got, err := io.ReadFull(r, data); err != nil {
 		return nil, errors.Errorf("file truncated: header describes %d data bytes, the file has %d", dataLen, got)
 	}
-	if got, _ := io.ReadFull(r, lenBuf[:1]); got > 0 {
+	var one [1]byte
+	if got, _ := io.ReadFull(r, one[:]); got > 0 {
 		return nil, errors.Errorf("bytes after the %d data bytes that the header describes are not covered by any tensor", dataLen)
 	}
 	for i, s := range spans {
 		f.tensors[i].Data = data[s.begin:s.end:s.end]
 	}
 	return f, nil
+}
+
+// readHeader reads the header length and the header of a file of at most
+// maxSize bytes from r, refusing a header over maxHeaderSize bytes before
+// reading it, and parses it (see parseHeader). It also returns the header
+// length.
+func readHeader(r io.Reader, maxSize, maxHeaderSize int64) (f *File, spans []span, dataLen, headerLen uint64, err error) {
+	var lenBuf [8]byte
+	if maxSize < 8 {
+		return nil, nil, 0, 0, errors.Errorf("file too short: at most %d bytes, the header length alone takes 8", maxSize)
+	}
+	if n, err := io.ReadFull(r, lenBuf[:]); err != nil {
+		return nil, nil, 0, 0, errors.Errorf("file too short: %d bytes, the header length alone takes 8", n)
+	}
+	n := binary.LittleEndian.Uint64(lenBuf[:])
+	switch {
+	case n > uint64(maxHeaderSize):
+		return nil, nil, 0, 0, errors.Errorf("header length %d exceeds the limit of %d bytes", n, maxHeaderSize)
+	case n > uint64(maxSize-8):
+		return nil, nil, 0, 0, errors.Errorf("header length %d is beyond the end of the file (%d bytes after the length)", n, maxSize-8)
+	}
+	header := make([]byte, n)
+	if got, err := io.ReadFull(r, header); err != nil {
+		return nil, nil, 0, 0, errors.Errorf("header length %d is beyond the end of the file (%d bytes after the length)", n, got)
+	}
+	f, spans, dataLen, err = parseHeader(header)
+	if err != nil {
+		return nil, nil, 0, 0, errors.Wrap(err, "invalid header")
+	}
+	return f, spans, dataLen, n, nil
 }
 
 // span is the byte range [begin, end) of one tensor's data.

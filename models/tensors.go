@@ -1,0 +1,88 @@
+package models
+
+import (
+	"fmt"
+	"iter"
+	"slices"
+)
+
+// TensorSpec is the name and shape of one parameter tensor of a model.
+type TensorSpec struct {
+	Name  string
+	Shape []int
+}
+
+// Tensors lists the parameters New declares for cfg, in declaration order,
+// with their PyTorch state_dict names and shapes:
+//
+//	embedding.weight                   [V, E]
+//	rnn.weight_ih_l<k>[_reverse]       [G*H, I]  I = E for layer 0, D*H above it
+//	rnn.weight_hh_l<k>[_reverse]       [G*H, H]
+//	rnn.bias_ih_l<k>[_reverse]         [G*H]
+//	rnn.bias_hh_l<k>[_reverse]         [G*H]
+//	fc.weight                          [C, F]
+//	fc.bias                            [C]
+//
+// for G gates of the cell, D directions and F = OutputWidth(). It computes
+// them from cfg alone, allocating nothing but the list, so that Load can
+// check a weights file's header before any parameter exists. A zero
+// NumLayers counts as 1; cfg should be within the limits Validate checks,
+// which bound the list to 3 + 8*MaxNumLayers entries.
+func (cfg Config) Tensors() []TensorSpec { return slices.Collect(cfg.tensors()) }
+
+// ParameterCount returns the number of learnable scalars of a model for
+// cfg, the total size of Tensors, without listing them.
+func (cfg Config) ParameterCount() int64 {
+	var n int64
+	for spec := range cfg.tensors() {
+		size := int64(1)
+		for _, d := range spec.Shape {
+			size *= int64(d)
+		}
+		n += size
+	}
+	return n
+}
+
+// tensors yields the entries of Tensors.
+func (cfg Config) tensors() iter.Seq[TensorSpec] {
+	return func(yield func(TensorSpec) bool) {
+		if !yield(TensorSpec{"embedding.weight", []int{cfg.VocabSize, cfg.EmbedDim}}) {
+			return
+		}
+		directions := 1
+		if cfg.Bidirectional {
+			directions = 2
+		}
+		gh := cfg.Cell.Gates() * cfg.HiddenSize
+		for layer := range max(cfg.NumLayers, 1) {
+			in := cfg.EmbedDim
+			if layer > 0 {
+				in = directions * cfg.HiddenSize
+			}
+			for dir := range directions {
+				suffix := fmt.Sprintf("_l%d", layer)
+				if dir == 1 {
+					suffix += "_reverse"
+				}
+				for _, spec := range []TensorSpec{
+					{"rnn.weight_ih" + suffix, []int{gh, in}},
+					{"rnn.weight_hh" + suffix, []int{gh, cfg.HiddenSize}},
+					{"rnn.bias_ih" + suffix, []int{gh}},
+					{"rnn.bias_hh" + suffix, []int{gh}},
+				} {
+					if !yield(spec) {
+						return
+					}
+				}
+			}
+		}
+		classes := cfg.NumClasses
+		if classes == 0 {
+			classes = len(cfg.Labels)
+		}
+		if yield(TensorSpec{"fc.weight", []int{classes, cfg.OutputWidth()}}) {
+			yield(TensorSpec{"fc.bias", []int{classes}})
+		}
+	}
+}
