@@ -1,9 +1,10 @@
 // Command bench runs gornn and PyTorch side by side on the same CPU, the
 // same data, the same batches and the same initial weights, and prints a
-// Markdown table of their training and inference speed and memory:
+// Markdown table of their training and inference speed, utilization and
+// memory, and a table of their latency for one text at a time:
 //
-//	go run ./cmd/bench                          # rnn, lstm, gru, bilstm; train and infer; 3 repeats
-//	go run ./cmd/bench -configs lstm -steps 50  # a quick look
+//	go run ./cmd/bench                          # rnn, lstm, gru, bilstm; train, infer, latency; 3 repeats
+//	go run ./cmd/bench -configs lstm -steps 50 -torch-setting openmp:2:2  # a quick look
 //	go run ./cmd/bench -accuracy                # evaluation accuracy per epoch, both sides
 //
 // The data are rows 1..6000 of the shared AG News test split (-data to
@@ -20,6 +21,15 @@
 // gornn also compiles every graph shape it needs before timing) and report
 // JSON. The two sides alternate, gornn first on odd repeats.
 //
+// PyTorch runs at its fastest setting: before measuring a config in a
+// mode, a search times each OpenBLAS build, OpenBLAS thread count and
+// torch thread count on a few batches and keeps the fastest (see
+// torchsetting.go; -torch-setting skips it). Utilization is the achieved
+// GFLOP/s of the matrix products (modelFLOPs) against the machine's peak:
+// gornn's SGEMM at its best on one core (graph/gemmpeak), measured in the
+// run, times gornn's cores. The latency mode sends one 40-token text at a
+// time through models.Classifier.PredictIDs and through the PyTorch module.
+//
 // Without PyTorch (the -python interpreter missing or unable to import
 // torch) gornn runs alone and the output says why.
 //
@@ -33,6 +43,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,26 +65,27 @@ const maxVocab = 20000
 
 // benchConfig is one model the benchmark runs, with its batch size.
 type benchConfig struct {
-	name  string
-	model models.Config
-	batch int
+	name    string
+	model   models.Config
+	batch   int
+	latency bool // also measured in the latency mode
 }
 
 // speedConfigs are the models of the speed comparison: the lesson's and
-// the issue's.
+// the issue's. The latency mode runs the lesson's LSTM and the BiLSTM.
 var speedConfigs = []benchConfig{
-	{"rnn", models.Config{Cell: graph.RNNTanh, EmbedDim: 64, HiddenSize: 32, Pooling: graph.MeanAll, Padded: true}, 16},
-	{"lstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 32, Pooling: graph.Last}, 16},
-	{"gru", models.Config{Cell: graph.GRU, EmbedDim: 64, HiddenSize: 128, Pooling: graph.Last}, 64},
-	{"bilstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 128, NumLayers: 2, Bidirectional: true, Pooling: graph.Last}, 64},
+	{"rnn", models.Config{Cell: graph.RNNTanh, EmbedDim: 64, HiddenSize: 32, Pooling: graph.MeanAll, Padded: true}, 16, false},
+	{"lstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 32, Pooling: graph.Last}, 16, true},
+	{"gru", models.Config{Cell: graph.GRU, EmbedDim: 64, HiddenSize: 128, Pooling: graph.Last}, 64, false},
+	{"bilstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 128, NumLayers: 2, Bidirectional: true, Pooling: graph.Last}, 64, true},
 }
 
 // accuracyConfigs are the models of the accuracy comparison: all with
 // batch 16, embedding 64 and hidden size 32.
 var accuracyConfigs = []benchConfig{
-	{"rnn", models.Config{Cell: graph.RNNTanh, EmbedDim: 64, HiddenSize: 32, Pooling: graph.MeanAll, Padded: true}, 16},
-	{"lstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 32, Pooling: graph.Last}, 16},
-	{"bilstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 32, NumLayers: 2, Bidirectional: true, Pooling: graph.Last}, 16},
+	{"rnn", models.Config{Cell: graph.RNNTanh, EmbedDim: 64, HiddenSize: 32, Pooling: graph.MeanAll, Padded: true}, 16, false},
+	{"lstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 32, Pooling: graph.Last}, 16, false},
+	{"bilstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 32, NumLayers: 2, Bidirectional: true, Pooling: graph.Last}, 16, false},
 }
 
 // String describes the config, e.g. "2-layer bidirectional LSTM h128, b64,
@@ -104,6 +116,9 @@ type options struct {
 	repeats   int
 	steps     int
 	threads   int
+	torch     *torchSetting // -torch-setting, or -accuracy's default; nil: search
+	trials    int           // -trial-steps
+	requests  int           // -requests
 	bucket    bool
 	seed      uint64
 	python    string
@@ -151,8 +166,12 @@ func parse(args []string, stderr io.Writer) (options, error) {
 
 Runs gornn and PyTorch alternately, each measured run in its own process,
 over the same batches from the same initial weights, and prints a Markdown
-table of tokens/s, ms/step and peak RSS. With -accuracy it trains both on
-rows 1..6000 and compares their accuracy on rows 6001..7600 after each epoch.
+table of tokens/s, GFLOP/s and their share of the machine's peak, ms/step
+and peak RSS, and a table of the latency of one text at a time. PyTorch
+runs at the fastest setting (OpenBLAS build and threads, torch threads) a
+short search finds for each config and mode, unless -torch-setting names
+one. With -accuracy it trains both on rows 1..6000 and compares their
+accuracy on rows 6001..7600 after each epoch.
 
 Configs (speed; Adam, lr 1e-3):
 `)
@@ -172,15 +191,20 @@ Flags:
 		fs.PrintDefaults()
 	}
 	agnews, _ := datasets.AGNewsDir()
-	var configs, modes, trainRows, evalRows string
+	var configs, modes, trainRows, evalRows, setting string
 	fs.StringVar(&o.data, "data", "", "AG News CSV file (default: test.csv in "+agnews+"; the built-in dataset when that is absent)")
 	fs.StringVar(&trainRows, "train-rows", "1:6000", "rows FROM:TO of the data to train (and measure) on")
 	fs.StringVar(&evalRows, "eval-rows", "6001:7600", "rows FROM:TO to evaluate on (-accuracy)")
 	fs.StringVar(&configs, "configs", "", "comma-separated configs (default: all of the mode's, see above)")
-	fs.StringVar(&modes, "modes", "train,infer", "comma-separated modes: train (forward, backward, Adam step), infer (forward only)")
+	fs.StringVar(&modes, "modes", "train,infer,latency", "comma-separated modes: train (forward, backward, Adam step), infer (forward only), latency (one "+
+		strconv.Itoa(latencyTokens)+"-token text per request, lstm and bilstm only)")
 	fs.IntVar(&o.repeats, "repeats", 3, "measured runs of each side per config and mode")
 	fs.IntVar(&o.steps, "steps", 0, "measure only this many batches after the warm-up one; 0: the whole epoch")
-	fs.IntVar(&o.threads, "threads", runtime.NumCPU(), "threads of each side: gornn workers and GOMAXPROCS; torch.set_num_threads and OMP_NUM_THREADS (OpenBLAS gets OPENBLAS_NUM_THREADS=1 unless set)")
+	fs.IntVar(&o.requests, "requests", 200, "timed requests of a latency run, after a warm-up one")
+	fs.IntVar(&o.threads, "threads", runtime.NumCPU(), "gornn's workers and GOMAXPROCS; PyTorch's settings try 1 and this many threads")
+	fs.StringVar(&setting, "torch-setting", "", "run PyTorch with this setting instead of searching for the fastest: VARIANT:BLAS:TORCH, "+
+		"the OpenBLAS build (pthread, openmp, or system: LD_LIBRARY_PATH left alone), OPENBLAS_NUM_THREADS and torch.set_num_threads, e.g. openmp:2:2")
+	fs.IntVar(&o.trials, "trial-steps", 8, "batches each PyTorch setting is timed on in the search (latency: every request)")
 	fs.BoolVar(&o.bucket, "bucket", false, "batch rows of similar length together (default: the lesson's shuffled batches)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the initial weights and the batch order")
 	fs.StringVar(&o.python, "python", "/usr/bin/python3", "Python interpreter with PyTorch")
@@ -210,15 +234,25 @@ Flags:
 		return o, err
 	}
 	for _, m := range strings.Split(modes, ",") {
-		if m != modeTrain && m != modeInfer {
-			return o, errors.Errorf("-modes: unknown mode %q (want train, infer)", m)
+		if m != modeTrain && m != modeInfer && m != modeLatency {
+			return o, errors.Errorf("-modes: unknown mode %q (want train, infer, latency)", m)
 		}
 		o.modes = append(o.modes, m)
+	}
+	if setting != "" {
+		s, err := parseTorchSetting(setting)
+		if err != nil {
+			return o, err
+		}
+		o.torch = &s
+	} else if o.accuracy {
+		s := defaultTorchSetting(o.threads)
+		o.torch = &s
 	}
 	for _, p := range []struct {
 		name       string
 		value, min int
-	}{{"-repeats", o.repeats, 1}, {"-steps", o.steps, 0}, {"-threads", o.threads, 1}, {"-epochs", o.epochs, 1}} {
+	}{{"-repeats", o.repeats, 1}, {"-steps", o.steps, 0}, {"-threads", o.threads, 1}, {"-epochs", o.epochs, 1}, {"-trial-steps", o.trials, 1}, {"-requests", o.requests, 1}} {
 		if p.value < p.min {
 			return o, errors.Errorf("%s %d: must be at least %d", p.name, p.value, p.min)
 		}

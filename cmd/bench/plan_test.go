@@ -107,3 +107,19 @@ func TestPlanCorrupt(t *testing.T) {
 		t.Errorf("the intact plan reads as %+v, %v", plan, err)
 	}
 }
+
+// TestLatencyRequest checks the latency mode's text: the training rows'
+// first latencyTokens tokens, joined, as one row; and the error when the
+// rows hold fewer.
+func TestLatencyRequest(t *testing.T) {
+	enc := &datasets.Encoded{IDs: [][]int{{5, 6, 7}, slices.Repeat([]int{9}, 50)}, Labels: []int{1, 0}}
+	b, err := latencyRequest(enc)
+	want := append([]int{5, 6, 7}, slices.Repeat([]int{9}, latencyTokens-3)...)
+	if err != nil || b.Size != 1 || b.Steps != latencyTokens || !slices.Equal(b.IDs, want) ||
+		!slices.Equal(b.Lengths, []int{latencyTokens}) || !slices.Equal(b.Labels, []int{1}) {
+		t.Errorf("latencyRequest = %+v, %v; want one row of %v labelled 1", b, err, want)
+	}
+	if _, err := latencyRequest(&datasets.Encoded{IDs: [][]int{{5, 6}}, Labels: []int{0}}); err == nil || !strings.Contains(err.Error(), "2 tokens in all") {
+		t.Errorf("from 2 tokens: error %v", err)
+	}
+}

@@ -35,7 +35,24 @@ type setup struct {
 	Epochs         int        `json:"epochs,omitempty"`
 	IdleWait       string     `json:"wait_idle"`
 	Command        string     `json:"command"`
+
+	CoreGFLOPS float64 `json:"core_gflops,omitempty"` // gornn's SGEMM at its best on one core, measured in the run
+	PeakKernel string  `json:"peak_kernel,omitempty"` // the kernel and product that reached it
+	PeakCores  int     `json:"peak_cores,omitempty"`  // the cores gornn uses: the peak is CoreGFLOPS times these
+
+	TorchForced       *torchSetting `json:"torch_forced,omitempty"`           // PyTorch's setting for every run: -torch-setting, or -accuracy's default
+	TorchVariants     []string      `json:"torch_variants,omitempty"`         // else the OpenBLAS builds the search tried,
+	TorchSkipped      []string      `json:"torch_variants_skipped,omitempty"` // the builds it skipped, and why,
+	TorchThreadCounts []int         `json:"torch_thread_counts,omitempty"`    // the OpenBLAS and torch thread counts it tried,
+	TrialSteps        int           `json:"trial_steps,omitempty"`            // and the batches of each trial
+
+	LatencyTokens int `json:"latency_tokens,omitempty"` // the latency mode's text
+	Requests      int `json:"requests,omitempty"`       // its timed requests per run
 }
+
+// peakGFLOPS is the machine's peak for gornn: its SGEMM's best on one core
+// times the cores it uses; 0 when not measured.
+func (s setup) peakGFLOPS() float64 { return s.CoreGFLOPS * float64(s.PeakCores) }
 
 // describeMachine fills in the machine, the toolchains and the options.
 func describeMachine(o options) setup {
@@ -84,8 +101,8 @@ func writeReport(w io.Writer, rep report, configs []benchConfig) {
 	fmt.Fprintf(w, "- Machine: %s, %d CPUs (nproc), %s\n", s.CPU, s.NumCPU, s.Platform)
 	fmt.Fprintf(w, "- gornn: %s, fused graphs, build tags: %s; %d workers, GOMAXPROCS=%d\n", s.Go, s.BuildTags, s.Threads, s.Threads)
 	if s.PyTorch != nil {
-		fmt.Fprintf(w, "- PyTorch: %s (Python %s), %s; torch.set_num_threads(%d), %s\n",
-			s.PyTorch.Version, s.PyTorch.Python, s.PyTorch.BLAS, s.Threads, s.PyTorch.Env)
+		fmt.Fprintf(w, "- PyTorch: %s (Python %s), by default %s; ", s.PyTorch.Version, s.PyTorch.Python, s.PyTorch.BLAS)
+		writeTorchSetup(w, s)
 	} else {
 		fmt.Fprintf(w, "- PyTorch not available: %s\n", strings.ReplaceAll(s.PyTorchMissing, "\n", " | "))
 	}
@@ -102,7 +119,7 @@ func writeReport(w io.Writer, rep report, configs []benchConfig) {
 		s.Seed, bucketing, learningRate)
 	if rep.Accuracy != nil {
 		fmt.Fprintf(w, "- Run: %d epochs, evaluated after each; one run per side, each in its own process\n", s.Epochs)
-	} else {
+	} else if rep.Speed != nil {
 		measured := "every batch of one epoch after the first"
 		if s.Steps > 0 {
 			measured = fmt.Sprintf("at most %d batches (-steps) after the first", s.Steps)
@@ -112,23 +129,53 @@ func writeReport(w io.Writer, rep report, configs []benchConfig) {
 			"median (min–max); tokens are real tokens, not padding\n",
 			measured, s.IdleWait, s.Repeats)
 	}
+	if s.CoreGFLOPS > 0 {
+		fmt.Fprintf(w, "- Peak: %.0f GFLOP/s, gornn's SGEMM at its best on one core, %s, measured in this run, times the %d cores gornn uses. "+
+			"GFLOP/s counts the matrix products of the real tokens (input projections, recurrent products, final linear layer; "+
+			"training 3 times the forward work, for the two gradients of each product)\n", s.peakGFLOPS(), s.PeakKernel, s.PeakCores)
+	}
 	fmt.Fprintf(w, "- Command: `%s`\n\n", s.Command)
 	if rep.Accuracy != nil {
 		writeAccuracy(w, rep.Accuracy, configs)
-	} else {
-		writeSpeed(w, rep.Speed, configs)
+		return
 	}
+	if rep.Speed != nil {
+		writeSpeed(w, rep.Speed, configs, s.peakGFLOPS())
+	}
+	if rep.Latency != nil {
+		writeLatency(w, rep.Latency, s)
+	}
+	writeTrials(w, append(slices.Clone(rep.Speed), rep.Latency...))
+}
+
+// writeTorchSetup ends the PyTorch line of the header: the setting of
+// every run, or how the search chose one per config and mode.
+func writeTorchSetup(w io.Writer, s setup) {
+	if s.TorchForced != nil {
+		fmt.Fprintf(w, "every run with %s\n", s.TorchForced.describe())
+		return
+	}
+	counts := fmt.Sprint(s.TorchThreadCounts)
+	fmt.Fprintf(w, "for each config and mode, the fastest setting of a search (PyTorch setting, VARIANT:BLAS:TORCH): OpenBLAS build %v "+
+		"(LD_LIBRARY_PATH=%s) × OPENBLAS_NUM_THREADS %s × torch.set_num_threads %s (OMP_NUM_THREADS the same), "+
+		"each timed on the same %d batches after a warm-up (latency: every request), median of the batches' tokens/s",
+		s.TorchVariants, variantDir("VARIANT"), counts, counts, s.TrialSteps)
+	if len(s.TorchSkipped) > 0 {
+		fmt.Fprintf(w, "; skipped: %s", strings.Join(s.TorchSkipped, "; "))
+	}
+	fmt.Fprintln(w)
 }
 
 // writeSpeed prints the speed table and, per config, the work measured and
-// the check that both sides did the same work.
-func writeSpeed(w io.Writer, ms []measurement, configs []benchConfig) {
-	fmt.Fprintln(w, "| config | mode | gornn tokens/s | PyTorch tokens/s | gornn/PyTorch | gornn ms/step | PyTorch ms/step | gornn peak RSS MiB | PyTorch peak RSS MiB | other load |")
-	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+// the check that both sides did the same work. peak is the machine's peak
+// GFLOP/s, 0 when not measured.
+func writeSpeed(w io.Writer, ms []measurement, configs []benchConfig, peak float64) {
+	fmt.Fprintln(w, "| config | mode | gornn tokens/s | PyTorch tokens/s | gornn/PyTorch | gornn GFLOP/s (% of peak) | PyTorch GFLOP/s (% of peak) | PyTorch setting | "+
+		"gornn ms/step | PyTorch ms/step | gornn peak RSS MiB | PyTorch peak RSS MiB | other load |")
+	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|")
 	for _, m := range ms {
 		g, p := m.Gornn, m.PyTorch
-		other := slices.Max(each(append(slices.Clone(g), p...), func(r result) float64 { return r.OtherCPUs }))
-		ratio, pTokens, pMS, pRSS := "—", "—", "—", "—"
+		ratio, pTokens, pFLOPs, pMS, pRSS := "—", "—", "—", "—", "—"
 		if len(p) > 0 {
 			var ratios []float64
 			for i := range min(len(g), len(p)) {
@@ -136,13 +183,15 @@ func writeSpeed(w io.Writer, ms []measurement, configs []benchConfig) {
 			}
 			ratio = spread(ratios, "%.2f")
 			pTokens = spread(each(p, tokensPerSec), "%s")
+			pFLOPs = utilization(p, peak)
 			pMS = fmt.Sprintf("%.2f", median(each(p, msPerStep)))
 			pRSS = fmt.Sprintf("%.0f", slices.Max(each(p, peakMiB)))
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.2f | %s | %.0f | %s | %.2f |\n", m.Config, m.Mode,
-			spread(each(g, tokensPerSec), "%s"), pTokens, ratio, median(each(g, msPerStep)), pMS, slices.Max(each(g, peakMiB)), pRSS, other)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %.2f | %s | %.0f | %s | %.2f |\n", m.Config, m.Mode,
+			spread(each(g, tokensPerSec), "%s"), pTokens, ratio, utilization(g, peak), pFLOPs, settingName(m),
+			median(each(g, msPerStep)), pMS, slices.Max(each(g, peakMiB)), pRSS, otherLoad(m))
 	}
-	fmt.Fprintln(w, "\nPeak RSS is the largest of the repeats. Other load is the most CPUs that other processes kept busy, on average, "+
+	fmt.Fprintln(w, "\nGFLOP/s is the median over the repeats. Peak RSS is the largest of the repeats. Other load is the most CPUs that other processes kept busy, on average, "+
 		"during one of the row's runs (from /proc/stat): well above 0 means the machine was shared and the row's numbers are disturbed.")
 	fmt.Fprintln(w, "\nPer config, the work of each run and a check that both sides computed the same thing:")
 	for _, c := range configs {
@@ -169,6 +218,84 @@ func writeSpeed(w io.Writer, ms []measurement, configs []benchConfig) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// writeLatency prints the latency table: per config, the median and 90th
+// percentile of the requests of all repeats on each side.
+func writeLatency(w io.Writer, ms []measurement, s setup) {
+	fmt.Fprintf(w, "\nLatency of one request: one %d-token text (batch 1), %d timed requests per run after a warm-up one, %d runs per side; "+
+		"gornn through models.Classifier.PredictIDs (one goroutine), PyTorch forward and softmax in torch.inference_mode(); "+
+		"median and 90th percentile over the requests of all runs:\n\n", s.LatencyTokens, s.Requests, s.Repeats)
+	fmt.Fprintln(w, "| config | gornn median ms | gornn p90 ms | PyTorch median ms | PyTorch p90 ms | PyTorch/gornn (median) | PyTorch setting | other load |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|---|--:|")
+	for _, m := range ms {
+		g := requestMillis(m.Gornn)
+		pMedian, pP90, ratio := "—", "—", "—"
+		if len(m.PyTorch) > 0 {
+			p := requestMillis(m.PyTorch)
+			pMedian, pP90, ratio = fmt.Sprintf("%.3f", median(p)), fmt.Sprintf("%.3f", percentile(p, 90)), fmt.Sprintf("%.2f", median(p)/median(g))
+		}
+		fmt.Fprintf(w, "| %s | %.3f | %.3f | %s | %s | %s | %s | %.2f |\n", m.Config, median(g), percentile(g, 90), pMedian, pP90, ratio, settingName(m), otherLoad(m))
+	}
+}
+
+// writeTrials lists, per config and mode, the PyTorch settings the search
+// tried, fastest first.
+func writeTrials(w io.Writer, ms []measurement) {
+	said := false
+	for _, m := range ms {
+		if len(m.TorchTrials) == 0 {
+			continue
+		}
+		if !said {
+			fmt.Fprintln(w, "\nPyTorch settings tried (VARIANT:BLAS:TORCH, median tokens/s of the trial's batches), fastest first:")
+			said = true
+		}
+		var tried []string
+		for _, t := range m.TorchTrials {
+			if t.Failed != "" {
+				tried = append(tried, fmt.Sprintf("%v failed (%s)", t.torchSetting, strings.ReplaceAll(t.Failed, "\n", " | ")))
+			} else {
+				tried = append(tried, fmt.Sprintf("%v %s", t.torchSetting, thousands(t.TokensPerSec)))
+			}
+		}
+		fmt.Fprintf(w, "- %s %s: %s\n", m.Config, m.Mode, strings.Join(tried, ", "))
+	}
+}
+
+// settingName is the PyTorch setting of m's runs, "—" without PyTorch.
+func settingName(m measurement) string {
+	if m.TorchSetting == nil || len(m.PyTorch) == 0 {
+		return "—"
+	}
+	return m.TorchSetting.String()
+}
+
+// otherLoad is the most CPUs other processes kept busy during one of m's
+// runs.
+func otherLoad(m measurement) float64 {
+	return slices.Max(each(append(slices.Clone(m.Gornn), m.PyTorch...), func(r result) float64 { return r.OtherCPUs }))
+}
+
+// utilization formats the median GFLOP/s of rs and its share of peak,
+// e.g. "47.3 (25%)"; without a peak, the GFLOP/s alone.
+func utilization(rs []result, peak float64) string {
+	g := median(each(rs, func(r result) float64 { return r.FLOPs / r.Seconds / 1e9 }))
+	if peak <= 0 {
+		return fmt.Sprintf("%.1f", g)
+	}
+	return fmt.Sprintf("%.1f (%.0f%%)", g, 100*g/peak)
+}
+
+// requestMillis returns the requests of every run of rs, in milliseconds.
+func requestMillis(rs []result) []float64 {
+	var ms []float64
+	for _, r := range rs {
+		for _, s := range r.BatchSeconds {
+			ms = append(ms, 1000*s)
+		}
+	}
+	return ms
 }
 
 // writeAccuracy prints the evaluation accuracy of both sides after each
@@ -226,6 +353,14 @@ func median(xs []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// percentile returns the p-th percentile of xs by the nearest-rank
+// method: the smallest value that at least p% of xs do not exceed.
+func percentile(xs []float64, p float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	rank := int(math.Ceil(p / 100 * float64(len(s))))
+	return s[max(rank, 1)-1]
 }
 
 // spread formats "median (min–max)", each number with format; "%s" writes

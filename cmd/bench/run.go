@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -9,12 +10,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/gornn/gornn/datasets"
+	"github.com/gornn/gornn/graph/gemmpeak"
 	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
@@ -30,17 +34,26 @@ var scripts embed.FS
 type report struct {
 	Setup    setup             `json:"setup"`
 	Speed    []measurement     `json:"speed,omitempty"`
+	Latency  []measurement     `json:"latency,omitempty"`
 	Accuracy []measurement     `json:"accuracy,omitempty"`
 	Configs  map[string]string `json:"configs"` // name -> description
 }
 
 // measurement is the runs of one config in one mode, in run order.
 type measurement struct {
-	Config  string   `json:"config"`
-	Mode    string   `json:"mode"`
-	Gornn   []result `json:"gornn"`
-	PyTorch []result `json:"pytorch,omitempty"`
+	Config       string        `json:"config"`
+	Mode         string        `json:"mode"`
+	Gornn        []result      `json:"gornn"`
+	PyTorch      []result      `json:"pytorch,omitempty"`
+	TorchSetting *torchSetting `json:"torch_setting,omitempty"` // the setting PyTorch ran with
+	TorchTrials  []trial       `json:"torch_trials,omitempty"`  // the search that chose it, fastest first
 }
+
+// peakBudget is how long the peak measurement multiplies matrices.
+const peakBudget = 600 * time.Millisecond
+
+// latencyTokens is the length of the latency mode's text.
+const latencyTokens = 40
 
 // bench prepares the data and the run directories, runs both sides and
 // prints the report.
@@ -49,6 +62,13 @@ func bench(o options, stdout, stderr io.Writer) error {
 	data, err := prepare(o, &s)
 	if err != nil {
 		return err
+	}
+	var request datasets.Batch
+	if !o.accuracy && slices.Contains(o.modes, modeLatency) {
+		if request, err = latencyRequest(data.Train); err != nil {
+			return err
+		}
+		s.LatencyTokens, s.Requests = latencyTokens, o.requests
 	}
 	tmp := o.workdir
 	if tmp == "" {
@@ -69,7 +89,15 @@ func bench(o options, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "PyTorch not available: %v\n", err)
 	} else {
 		s.PyTorch = info
-		s.PyTorch.Env = strings.Join(r.torchEnv, " ")
+		if err := r.chooseVariants(o, &s); err != nil {
+			return err
+		}
+	}
+	if !o.accuracy && (slices.Contains(o.modes, modeTrain) || slices.Contains(o.modes, modeInfer)) {
+		r.waitIdle()
+		p := gemmpeak.Measure(peakBudget)
+		s.CoreGFLOPS, s.PeakKernel, s.PeakCores = p.GFLOPS, p.String(), min(o.threads, runtime.NumCPU())
+		fmt.Fprintf(stderr, "peak: gornn's SGEMM on one core: %v\n", p)
 	}
 	rep := report{Setup: s, Configs: map[string]string{}}
 	epochs := 1
@@ -83,17 +111,37 @@ func bench(o options, stdout, stderr io.Writer) error {
 		}
 		rep.Configs[c.name] = c.String()
 		if o.accuracy {
-			m, err := r.pair(c.name, modeAccuracy, dir, 1)
+			m, err := r.pair(c.name, modeAccuracy, dir, 1, *o.torch)
 			if err != nil {
 				return err
 			}
 			rep.Accuracy = append(rep.Accuracy, m)
 			continue
 		}
+		cfg := c.model
+		cfg.NumClasses = len(data.Classes)
 		for _, mode := range o.modes {
-			m, err := r.pair(c.name, mode, dir, o.repeats)
+			if mode == modeLatency {
+				if !c.latency {
+					continue
+				}
+				plan := [][]datasets.Batch{slices.Repeat([]datasets.Batch{request}, 1+o.requests)}
+				if err := writePlan(filepath.Join(dir, latencyPlan), plan); err != nil {
+					return err
+				}
+			}
+			m, err := r.benchMode(c.name, mode, dir, o)
 			if err != nil {
 				return err
+			}
+			if mode == modeLatency {
+				rep.Latency = append(rep.Latency, m)
+				continue
+			}
+			for _, side := range [][]result{m.Gornn, m.PyTorch} {
+				for i, res := range side {
+					side[i].FLOPs = modelFLOPs(cfg, mode, res.Tokens, res.Rows)
+				}
 			}
 			rep.Speed = append(rep.Speed, m)
 		}
@@ -171,6 +219,20 @@ func writeRun(dir string, c benchConfig, data *datasets.Prepared, o options, epo
 	return writePlan(filepath.Join(dir, evalPlan), plan)
 }
 
+// latencyRequest returns the latency mode's request: one text of
+// latencyTokens tokens, the training rows' tokens joined from the first
+// row on, labelled as the first row.
+func latencyRequest(train *datasets.Encoded) (datasets.Batch, error) {
+	var ids []int
+	for _, row := range train.IDs {
+		ids = append(ids, row[:min(len(row), latencyTokens-len(ids))]...)
+		if len(ids) == latencyTokens {
+			return datasets.Batch{IDs: ids, Lengths: []int{latencyTokens}, Labels: train.Labels[:1], Size: 1, Steps: latencyTokens}, nil
+		}
+	}
+	return datasets.Batch{}, errors.Errorf("the training rows have %d tokens in all, fewer than the %d of a latency request", len(ids), latencyTokens)
+}
+
 // runner starts the measured processes.
 type runner struct {
 	self     string // this executable, re-run with -worker
@@ -178,8 +240,8 @@ type runner struct {
 	script   string // torch_bench.py
 	threads  string
 	steps    string
-	torchEnv []string      // PyTorch's environment, see torchEnv
 	torch    bool          // whether PyTorch runs
+	variants []string      // the OpenBLAS builds the search tries
 	idleWait time.Duration // see waitIdle
 	log      io.Writer     // progress
 }
@@ -202,23 +264,7 @@ func newRunner(o options, dir string, log io.Writer) (*runner, error) {
 	return &runner{
 		self: self, python: o.python, script: filepath.Join(dir, "torch_bench.py"),
 		threads: strconv.Itoa(o.threads), steps: strconv.Itoa(o.steps), idleWait: o.idleWait, log: log,
-		torchEnv: torchEnv(o.threads),
 	}, nil
-}
-
-// torchEnv returns the environment variables PyTorch runs with: its
-// OpenMP threads, and OpenBLAS on one thread unless OPENBLAS_NUM_THREADS
-// is already set. Debian's default libblas is OpenBLAS with its own
-// pthread pool, whose spinning threads on top of torch's OpenMP threads
-// oversubscribe the cores: with 2 threads a GRU h128 b64 training step
-// took 350 ms against 150 ms with OpenBLAS on one thread (and 215 ms with
-// torch on one thread). torch parallelises its own operations either way.
-func torchEnv(threads int) []string {
-	env := []string{"OMP_NUM_THREADS=" + strconv.Itoa(threads)}
-	if os.Getenv("OPENBLAS_NUM_THREADS") == "" {
-		env = append(env, "OPENBLAS_NUM_THREADS=1")
-	}
-	return env
 }
 
 // torchInfo describes the PyTorch installation, as torch_bench.py --info
@@ -226,15 +272,13 @@ func torchEnv(threads int) []string {
 type torchInfo struct {
 	Version string `json:"torch"`
 	Python  string `json:"python"`
-	BLAS    string `json:"blas"`
-	Env     string `json:"env"` // the variables cmd/bench set
+	BLAS    string `json:"blas"` // with the environment cmd/bench was given
 }
 
 // probe checks that the interpreter can import torch; on success the
 // runner runs PyTorch too.
 func (r *runner) probe() (*torchInfo, error) {
 	cmd := exec.Command(r.python, r.script, "--info")
-	cmd.Env = append(os.Environ(), r.torchEnv...)
 	out, err := capture(cmd)
 	if err != nil {
 		return nil, err
@@ -247,9 +291,106 @@ func (r *runner) probe() (*torchInfo, error) {
 	return &info, nil
 }
 
+// chooseVariants records in s how PyTorch will be set up: the
+// -torch-setting, whose OpenBLAS build must be installed, or the builds
+// the search tries (the system's alone when none is installed).
+func (r *runner) chooseVariants(o options, s *setup) error {
+	if o.torch != nil {
+		if v := o.torch.OpenBLAS; v != variantSystem {
+			if why := missingVariant(multiarchLibDir, v); why != "" {
+				return errors.Errorf("-torch-setting %v: OpenBLAS %s", o.torch, why)
+			}
+		}
+		s.TorchForced = o.torch
+		return nil
+	}
+	installed, skipped := installedVariants(multiarchLibDir)
+	r.variants = installed
+	if len(installed) == 0 {
+		r.variants = []string{variantSystem}
+	}
+	s.TorchVariants, s.TorchSkipped, s.TorchThreadCounts, s.TrialSteps = r.variants, skipped, threadCounts(o.threads), o.trials
+	return nil
+}
+
+// benchMode measures config name in mode: PyTorch's setting first (the forced
+// one, or the fastest of a search), then repeats runs of each side.
+func (r *runner) benchMode(name, mode, dir string, o options) (measurement, error) {
+	if !r.torch {
+		return r.pair(name, mode, dir, o.repeats, torchSetting{})
+	}
+	setting, trials := o.torch, []trial(nil)
+	if setting == nil {
+		var err error
+		if trials, err = r.search(name, mode, dir, o); err != nil {
+			return measurement{}, err
+		}
+		best, ok := fastest(trials)
+		if !ok {
+			return measurement{}, errors.Errorf("%s %s: no PyTorch setting ran: %s", name, mode, trials[0].Failed)
+		}
+		setting = &best
+	}
+	m, err := r.pair(name, mode, dir, o.repeats, *setting)
+	m.TorchSetting, m.TorchTrials = setting, trials
+	return m, err
+}
+
+// search times PyTorch on config name in mode under every setting: each
+// OpenBLAS build of r.variants with OPENBLAS_NUM_THREADS 1 or -threads, one
+// process each, which times torch.set_num_threads 1 and -threads in turn
+// on the same -trial-steps batches (every request for latency). It
+// returns the trials fastest first; a setting whose process failed is in
+// them, saying why.
+func (r *runner) search(name, mode, dir string, o options) ([]trial, error) {
+	counts := threadCounts(o.threads)
+	var countList []string
+	for _, n := range counts {
+		countList = append(countList, strconv.Itoa(n))
+	}
+	steps := strconv.Itoa(o.trials)
+	if mode == modeLatency {
+		steps = "0"
+	}
+	var trials []trial
+	fmt.Fprintf(r.log, "%s %s, PyTorch settings:", name, mode)
+	for _, variant := range r.variants {
+		for _, blasThreads := range counts {
+			base := torchSetting{OpenBLAS: variant, BLASThreads: blasThreads}
+			cmd := exec.Command(r.python, r.script, "--mode", mode, "--dir", dir, "--steps", steps, "--trial-threads", strings.Join(countList, ","))
+			cmd.Env = append(os.Environ(), base.env(slices.Max(counts))...)
+			r.waitIdle()
+			var out trialOutput
+			text, err := capture(cmd)
+			if err == nil {
+				err = errors.Wrapf(json.Unmarshal(text, &out), "%s printed %q", r.script, text)
+			}
+			got := out.trials(base)
+			if err != nil {
+				got = nil
+				for _, n := range counts {
+					s := base
+					s.TorchThreads = n
+					got = append(got, trial{torchSetting: s, Failed: err.Error()})
+				}
+			}
+			for _, t := range got {
+				fmt.Fprintf(r.log, " %v %.0f tokens/s;", t.torchSetting, t.TokensPerSec)
+			}
+			trials = append(trials, got...)
+		}
+	}
+	slices.SortStableFunc(trials, func(a, b trial) int { return cmp.Compare(b.TokensPerSec, a.TokensPerSec) })
+	if best, ok := fastest(trials); ok {
+		fmt.Fprintf(r.log, " fastest %v", best)
+	}
+	fmt.Fprintln(r.log)
+	return trials, nil
+}
+
 // pair runs config name in mode repeats times on each side, alternating
-// which goes first, and logs each repeat.
-func (r *runner) pair(name, mode, dir string, repeats int) (measurement, error) {
+// which goes first, PyTorch under setting, and logs each repeat.
+func (r *runner) pair(name, mode, dir string, repeats int, setting torchSetting) (measurement, error) {
 	log := r.log
 	m := measurement{Config: name, Mode: mode}
 	for rep := 1; rep <= repeats; rep++ {
@@ -261,7 +402,7 @@ func (r *runner) pair(name, mode, dir string, repeats int) (measurement, error) 
 		}
 		fmt.Fprintf(log, "%s %s %d/%d:", name, mode, rep, repeats)
 		for _, side := range sides {
-			res, err := r.measure(side, mode, dir)
+			res, err := r.measure(side, mode, dir, setting)
 			if err != nil {
 				fmt.Fprintln(log)
 				return m, errors.Wrapf(err, "%s %s, %s", name, mode, side)
@@ -278,16 +419,20 @@ func (r *runner) pair(name, mode, dir string, repeats int) (measurement, error) 
 	return m, nil
 }
 
-// measure runs one side once, in its own process, and adds its peak RSS
-// (Linux's ru_maxrss, in KiB) to what it reports.
-func (r *runner) measure(side, mode, dir string) (result, error) {
+// measure runs one side once, in its own process (PyTorch under setting),
+// and adds its peak RSS (Linux's ru_maxrss, in KiB) to what it reports.
+func (r *runner) measure(side, mode, dir string, setting torchSetting) (result, error) {
+	steps := r.steps
+	if mode == modeLatency {
+		steps = "0"
+	}
 	var cmd *exec.Cmd
 	if side == "gornn" {
-		cmd = exec.Command(r.self, "-worker", mode, "-dir", dir, "-threads", r.threads, "-steps", r.steps)
+		cmd = exec.Command(r.self, "-worker", mode, "-dir", dir, "-threads", r.threads, "-steps", steps)
 		cmd.Env = append(os.Environ(), "GOMAXPROCS="+r.threads)
 	} else {
-		cmd = exec.Command(r.python, r.script, "--mode", mode, "--dir", dir, "--threads", r.threads, "--steps", r.steps)
-		cmd.Env = append(os.Environ(), r.torchEnv...)
+		cmd = exec.Command(r.python, r.script, "--mode", mode, "--dir", dir, "--threads", strconv.Itoa(setting.TorchThreads), "--steps", steps)
+		cmd.Env = append(os.Environ(), setting.env(setting.TorchThreads)...)
 	}
 	r.waitIdle()
 	busy := busyCPUSeconds()

@@ -4,24 +4,34 @@
     torch_bench.py --info
         Prints the versions of PyTorch and Python and the BLAS in use.
 
-    torch_bench.py --mode train|infer|accuracy --dir DIR --threads N [--steps S]
+    torch_bench.py --mode train|infer|latency|accuracy --dir DIR --threads N [--steps S]
         DIR is a run directory written by cmd/bench: the initial weights
-        (model/, a gornn model directory) and the batches (train.plan, and
-        eval.plan for accuracy; the layout is in cmd/bench/plan.go). Loads
-        the weights into gornn_torch.Classifier and runs the planned batches:
+        (model/, a gornn model directory) and the batches (train.plan,
+        latency.plan for latency, and eval.plan for accuracy; the layout is in
+        cmd/bench/plan.go). Loads the weights into gornn_torch.Classifier and
+        runs the planned batches:
 
         train     forward, cross-entropy, backward and an Adam step (lr 1e-3)
                   per batch; the first batch is a warm-up, the next S (0: all
                   the others) are timed.
         infer     forward only, in torch.inference_mode(), over the same
                   batches, timed the same way.
+        latency   one request per batch of latency.plan (one text each):
+                  forward and softmax in torch.inference_mode(); the first is
+                  a warm-up; reports each request's seconds.
         accuracy  trains over every epoch of train.plan and evaluates on
                   eval.plan after each; times the training.
 
         Prints the same JSON keys as the gornn worker (result in worker.go).
 
-cmd/bench embeds this file and gornn_torch.py, and sets OMP_NUM_THREADS=N and
-(unless set) OPENBLAS_NUM_THREADS=1.
+    torch_bench.py --mode train|infer|latency --dir DIR --trial-threads 1,2 [--steps S]
+        A trial of torch thread counts (cmd/bench's setting search): one
+        warm-up batch per count, then each of the next S batches once per
+        count, in turn. Prints the BLAS loaded, each batch's real tokens and,
+        per count, each batch's seconds (trialOutput in torchsetting.go).
+
+cmd/bench embeds this file and gornn_torch.py, and sets OMP_NUM_THREADS,
+OPENBLAS_NUM_THREADS and LD_LIBRARY_PATH (which OpenBLAS build loads).
 """
 import argparse
 import json
@@ -89,26 +99,28 @@ class Measure:
     """Sums the work and time of the measured batches, as worker.go's result."""
 
     def __init__(self):
-        self.steps = self.tokens = self.padded = self.correct = 0
+        self.steps = self.rows = self.tokens = self.padded = self.correct = 0
         self.seconds = self.loss = 0.0
 
     def count(self, ids, lengths):
         self.steps += 1
+        self.rows += len(lengths)
         self.tokens += int(lengths.sum())
         self.padded += ids.numel()
 
     def json(self, **extra):
-        return dict(steps=self.steps, tokens=self.tokens, padded_tokens=self.padded, seconds=self.seconds,
-                    loss=self.loss / max(self.steps, 1), correct=self.correct, **extra)
+        return dict(steps=self.steps, rows=self.rows, tokens=self.tokens, padded_tokens=self.padded,
+                    seconds=self.seconds, loss=self.loss / max(self.steps, 1), correct=self.correct, **extra)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--info", action="store_true")
-    ap.add_argument("--mode", choices=["train", "infer", "accuracy"])
+    ap.add_argument("--mode", choices=["train", "infer", "latency", "accuracy"])
     ap.add_argument("--dir")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=0)
+    ap.add_argument("--trial-threads")
     a = ap.parse_args()
     if a.info:
         print(json.dumps(info()))
@@ -117,7 +129,7 @@ def main():
         ap.error("--mode and --dir are required")
     torch.set_num_threads(a.threads)
     model, _ = load_model_dir(os.path.join(a.dir, "model"))
-    plan = read_plan(os.path.join(a.dir, "train.plan"))
+    plan = read_plan(os.path.join(a.dir, "latency.plan" if a.mode == "latency" else "train.plan"))
     opt = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
 
     def train_step(ids, lengths, labels):
@@ -130,6 +142,11 @@ def main():
     def predict(ids, lengths, labels):
         with torch.inference_mode():
             return int((model(ids, lengths).argmax(1) == labels).sum())
+
+    def request(ids, lengths, labels):
+        with torch.inference_mode():
+            probs = F.softmax(model(ids, lengths), 1)
+            return int(probs[0].argmax() == labels[0])
 
     m = Measure()
     if a.mode == "accuracy":
@@ -158,19 +175,42 @@ def main():
         step = train_step
     else:
         model.eval()
-        step = predict
+        step = predict if a.mode == "infer" else request
+    if a.trial_threads:
+        print(json.dumps(trial(step, batches, [int(n) for n in a.trial_threads.split(",")])))
+        return
     step(*batches[0])  # warm-up
     setup = time.perf_counter() - START
+    batch_seconds = []
     start = time.perf_counter()
     for batch in batches[1:]:
+        begin = time.perf_counter()
         out = step(*batch)
+        batch_seconds.append(time.perf_counter() - begin)
         if a.mode == "train":
             m.loss += out
         else:
             m.correct += out
         m.count(*batch[:2])
     m.seconds = time.perf_counter() - start
-    print(json.dumps(m.json(setup_seconds=setup)))
+    extra = dict(batch_seconds=batch_seconds) if a.mode == "latency" else {}
+    print(json.dumps(m.json(setup_seconds=setup, **extra)))
+
+
+def trial(step, batches, counts):
+    """Times each batch after the first under each torch thread count in turn (see the module doc)."""
+    for n in counts:
+        torch.set_num_threads(n)
+        step(*batches[0])  # warm-up
+    seconds = {n: [] for n in counts}
+    for batch in batches[1:]:
+        for n in counts:
+            torch.set_num_threads(n)
+            begin = time.perf_counter()
+            step(*batch)
+            seconds[n].append(time.perf_counter() - begin)
+    return {"blas": info()["blas"], "batch_tokens": [int(lengths.sum()) for _, lengths, _ in batches[1:]],
+            "trials": [{"torch_threads": n, "batch_seconds": seconds[n]} for n in counts]}
 
 
 if __name__ == "__main__":

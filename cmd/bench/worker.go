@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/gornn/gornn/datasets"
@@ -19,15 +20,17 @@ import (
 // The files of a run directory, which the parent writes and both workers
 // read.
 const (
-	modelDir  = "model"      // the initial weights, a models.Classifier directory
-	trainPlan = "train.plan" // the training batches (one epoch, or -epochs for accuracy)
-	evalPlan  = "eval.plan"  // the evaluation batches (accuracy only)
+	modelDir    = "model"        // the initial weights, a models.Classifier directory
+	trainPlan   = "train.plan"   // the training batches (one epoch, or -epochs for accuracy)
+	evalPlan    = "eval.plan"    // the evaluation batches (accuracy only)
+	latencyPlan = "latency.plan" // the requests of the latency mode, one text each
 )
 
 // The measured modes.
 const (
 	modeTrain    = "train"    // forward, backward and an Adam step per batch
 	modeInfer    = "infer"    // forward only, no gradients
+	modeLatency  = "latency"  // one text per request, forward only, each request timed
 	modeAccuracy = "accuracy" // train every epoch, evaluate after each
 )
 
@@ -38,16 +41,19 @@ const learningRate = 1e-3
 // gornn and from torch_bench.py. The parent adds the peak RSS and the
 // other processes' load.
 type result struct {
-	Steps        int       `json:"steps"`              // measured batches
-	Tokens       int       `json:"tokens"`             // real (unpadded) tokens in them
-	PaddedTokens int       `json:"padded_tokens"`      // B*T summed over them
-	Seconds      float64   `json:"seconds"`            // wall time of the measured batches
-	SetupSeconds float64   `json:"setup_seconds"`      // before them: loading, gornn's graph compiles, the warm-up batch
-	Loss         float64   `json:"loss"`               // train: mean loss over the measured batches
-	Correct      int       `json:"correct"`            // infer: rows of the measured batches predicted right
-	EvalAcc      []float64 `json:"eval_acc,omitempty"` // accuracy: evaluation accuracy after each epoch
-	PeakRSSKiB   int64     `json:"peak_rss_kib"`       // the process's peak resident set, from its rusage
-	OtherCPUs    float64   `json:"other_cpus"`         // CPUs other processes kept busy, on average, while it ran
+	Steps        int       `json:"steps"`                   // measured batches
+	Rows         int       `json:"rows"`                    // sequences in them
+	Tokens       int       `json:"tokens"`                  // real (unpadded) tokens in them
+	PaddedTokens int       `json:"padded_tokens"`           // B*T summed over them
+	Seconds      float64   `json:"seconds"`                 // wall time of the measured batches
+	SetupSeconds float64   `json:"setup_seconds"`           // before them: loading, gornn's graph compiles, the warm-up batch
+	Loss         float64   `json:"loss"`                    // train: mean loss over the measured batches
+	Correct      int       `json:"correct"`                 // infer, latency: rows of the measured batches predicted right
+	EvalAcc      []float64 `json:"eval_acc,omitempty"`      // accuracy: evaluation accuracy after each epoch
+	BatchSeconds []float64 `json:"batch_seconds,omitempty"` // latency: each request's wall time
+	PeakRSSKiB   int64     `json:"peak_rss_kib"`            // the process's peak resident set, from its rusage
+	OtherCPUs    float64   `json:"other_cpus"`              // CPUs other processes kept busy, on average, while it ran
+	FLOPs        float64   `json:"flops"`                   // the matrix products' work, see modelFLOPs (train, infer)
 }
 
 // workerArgs are the command line of a gornn worker:
@@ -64,16 +70,16 @@ func parseWorker(args []string, stderr io.Writer) (workerArgs, error) {
 	var a workerArgs
 	fs := flag.NewFlagSet("bench -worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&a.mode, "worker", "", "train, infer or accuracy")
-	fs.StringVar(&a.dir, "dir", "", "run directory with model/, train.plan and eval.plan")
+	fs.StringVar(&a.mode, "worker", "", "train, infer, latency or accuracy")
+	fs.StringVar(&a.dir, "dir", "", "run directory with model/, train.plan, latency.plan and eval.plan")
 	fs.IntVar(&a.threads, "threads", 1, "data-parallel workers")
 	fs.IntVar(&a.steps, "steps", 0, "measured batches after the warm-up one; 0: the rest of the epoch")
 	if err := fs.Parse(args); err != nil {
 		return a, err
 	}
 	switch {
-	case a.mode != modeTrain && a.mode != modeInfer && a.mode != modeAccuracy:
-		return a, errors.Errorf("-worker %q: want train, infer or accuracy", a.mode)
+	case !slices.Contains([]string{modeTrain, modeInfer, modeLatency, modeAccuracy}, a.mode):
+		return a, errors.Errorf("-worker %q: want train, infer, latency or accuracy", a.mode)
 	case a.dir == "" || a.threads < 1 || a.steps < 0:
 		return a, errors.Errorf("-dir %q, -threads %d, -steps %d: want a directory, threads >= 1, steps >= 0", a.dir, a.threads, a.steps)
 	}
@@ -102,12 +108,16 @@ func runWorker(args []string, stdout, stderr io.Writer) int {
 // work runs the worker's mode over the plans in a.dir.
 func work(a workerArgs) (result, error) {
 	start := time.Now()
-	plan, err := readPlan(filepath.Join(a.dir, trainPlan))
+	planFile := trainPlan
+	if a.mode == modeLatency {
+		planFile = latencyPlan
+	}
+	plan, err := readPlan(filepath.Join(a.dir, planFile))
 	if err != nil {
 		return result{}, err
 	}
 	if len(plan) == 0 {
-		return result{}, errors.Errorf("%s has no epochs", trainPlan)
+		return result{}, errors.Errorf("%s has no epochs", planFile)
 	}
 	w := &worker{threads: a.threads}
 	if a.mode == modeAccuracy {
@@ -122,10 +132,13 @@ func work(a workerArgs) (result, error) {
 	}
 	batches := plan[0]
 	if len(batches) < 2 {
-		return result{}, errors.Errorf("%s: %d batches, need a warm-up batch and one to measure", trainPlan, len(batches))
+		return result{}, errors.Errorf("%s: %d batches, need a warm-up batch and one to measure", planFile, len(batches))
 	}
 	if a.steps > 0 && a.steps < len(batches)-1 {
 		batches = batches[:1+a.steps]
+	}
+	if a.mode == modeLatency {
+		return latency(filepath.Join(a.dir, modelDir), batches, start)
 	}
 	mode := graph.Train
 	if a.mode == modeInfer {
@@ -153,9 +166,46 @@ func work(a workerArgs) (result, error) {
 	return res, nil
 }
 
+// latency classifies each batch's texts (one per request) through
+// models.Classifier.PredictIDs, the path a server takes, timing each call;
+// the first is an untimed warm-up that compiles the graph.
+func latency(dir string, requests []datasets.Batch, start time.Time) (result, error) {
+	model, err := models.Load(dir, models.Options{})
+	if err != nil {
+		return result{}, err
+	}
+	var res result
+	for i, b := range requests {
+		seqs := make([][]int, b.Size)
+		for r := range seqs {
+			seqs[r] = b.IDs[r*b.Steps : r*b.Steps+b.Lengths[r]]
+		}
+		begin := time.Now()
+		preds, err := model.PredictIDs(seqs)
+		elapsed := time.Since(begin).Seconds()
+		if err != nil {
+			return result{}, errors.Wrapf(err, "request %d", i+1)
+		}
+		if i == 0 {
+			res.SetupSeconds = time.Since(start).Seconds()
+			continue
+		}
+		res.Seconds += elapsed
+		res.BatchSeconds = append(res.BatchSeconds, elapsed)
+		for r, p := range preds {
+			if p.Class == b.Labels[r] {
+				res.Correct++
+			}
+		}
+		res.count(b)
+	}
+	return res, nil
+}
+
 // count adds batch b to the measured work.
 func (r *result) count(b datasets.Batch) {
 	r.Steps++
+	r.Rows += b.Size
 	r.PaddedTokens += b.Size * b.Steps
 	for _, n := range b.Lengths {
 		r.Tokens += n
