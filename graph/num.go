@@ -1,7 +1,7 @@
 package graph
 
 import (
-	gemmpkg "github.com/gornn/gornn/graph/internal/gemm"
+	gemmpkg "github.com/gornn/gornn/internal/gemm"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"

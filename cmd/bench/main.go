@@ -26,7 +26,7 @@
 // torch thread count on a few batches and keeps the fastest (see
 // torchsetting.go; -torch-setting skips it). Utilization is the achieved
 // GFLOP/s of the matrix products (modelFLOPs) against the machine's peak:
-// gornn's SGEMM at its best on one core (graph/gemmpeak), measured in the
+// gornn's SGEMM at its best on one core (internal/gemm), measured in the
 // run, times gornn's cores. The latency mode sends one 40-token text at a
 // time through models.Classifier.PredictIDs and through the PyTorch module.
 //

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/gornn/gornn/datasets"
-	"github.com/gornn/gornn/graph/gemmpeak"
+	"github.com/gornn/gornn/internal/gemm"
 	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
@@ -95,7 +95,7 @@ func bench(o options, stdout, stderr io.Writer) error {
 	}
 	if !o.accuracy && (slices.Contains(o.modes, modeTrain) || slices.Contains(o.modes, modeInfer)) {
 		r.waitIdle()
-		p := gemmpeak.Measure(peakBudget)
+		p := gemm.MeasurePeak(peakBudget)
 		s.CoreGFLOPS, s.PeakKernel, s.PeakCores = p.GFLOPS, p.String(), min(o.threads, runtime.NumCPU())
 		fmt.Fprintf(stderr, "peak: gornn's SGEMM on one core: %v\n", p)
 	}

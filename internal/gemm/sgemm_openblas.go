@@ -2,7 +2,7 @@
 
 package gemm
 
-import "github.com/gornn/gornn/graph/internal/gemm/cblas"
+import "github.com/gornn/gornn/internal/gemm/cblas"
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major float32
 // matrices, where op(X) is X, or Xᵀ when the matching trans flag is set.

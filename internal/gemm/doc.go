@@ -113,7 +113,7 @@
 // compare with -cpu 1. BenchmarkSgemmPackedB compares Sgemm with
 // SgemmPackedB on the recurrent layers' per-step shapes:
 //
-//	go test -run '^$' -bench 'BenchmarkSgemm$' -cpu 1 -count 3 ./graph/internal/gemm/
-//	go test -run '^$' -bench BenchmarkSgemmPackedB -cpu 1 -count 3 ./graph/internal/gemm/
-//	go test -tags openblas -run '^$' -bench BenchmarkSgemm -cpu 1 -count 3 ./graph/internal/gemm/
+//	go test -run '^$' -bench 'BenchmarkSgemm$' -cpu 1 -count 3 ./internal/gemm/
+//	go test -run '^$' -bench BenchmarkSgemmPackedB -cpu 1 -count 3 ./internal/gemm/
+//	go test -tags openblas -run '^$' -bench BenchmarkSgemm -cpu 1 -count 3 ./internal/gemm/
 package gemm

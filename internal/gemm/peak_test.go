@@ -1,4 +1,4 @@
-package gemmpeak
+package gemm
 
 import (
 	"strings"
@@ -9,8 +9,8 @@ import (
 // TestMeasure checks that a short measurement names one of the shapes and
 // a positive throughput (no timed assertion: the value depends on the
 // machine and its load).
-func TestMeasure(t *testing.T) {
-	r := Measure(20 * time.Millisecond)
+func TestMeasurePeak(t *testing.T) {
+	r := MeasurePeak(20 * time.Millisecond)
 	if !(r.GFLOPS > 0) || r.M == 0 || r.Backend == "" {
 		t.Fatalf("Measure = %+v", r)
 	}

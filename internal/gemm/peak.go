@@ -1,30 +1,25 @@
-// Package gemmpeak measures the machine's peak for gornn: the best
-// single-core GFLOP/s of gornn's float32 matrix multiply (the kernel
-// under the fused recurrent layers) on a few square-ish products. cmd/bench
+package gemm
+
+// The machine's peak for gornn: the best single-core GFLOP/s of Sgemm (the
+// kernel under the fused layers) on a few square-ish products. cmd/bench
 // reports the throughput it achieves as a share of this peak times the
 // cores it uses.
-//
-// It lives under graph/ because Go lets only packages under graph/ import
-// graph/internal/gemm; it exports a measurement, not the kernel.
-package gemmpeak
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"time"
-
-	"github.com/gornn/gornn/graph/internal/gemm"
 )
 
-// Result is the best throughput Measure found.
-type Result struct {
+// Peak is the best throughput MeasurePeak found.
+type Peak struct {
 	GFLOPS  float64 // 2·M·N·K per second, in units of 1e9, on one core
 	M, N, K int     // the product that reached it: C [M, N] = A [M, K] · B [K, N]
 	Backend string  // the kernel: "avx2", "generic" or "openblas"
 }
 
 // String describes r, e.g. "93.1 GFLOP/s (avx2, 480x512x512)".
-func (r Result) String() string {
+func (r Peak) String() string {
 	return fmt.Sprintf("%.1f GFLOP/s (%s, %dx%dx%d)", r.GFLOPS, r.Backend, r.M, r.N, r.K)
 }
 
@@ -33,12 +28,12 @@ func (r Result) String() string {
 // larger than L2. On a Zen 3 core with AVX2 all three reach 95-99 GFLOP/s.
 var shapes = [][3]int{{192, 192, 192}, {288, 256, 256}, {480, 512, 512}}
 
-// Measure multiplies each of a few square-ish products repeatedly on the
+// MeasurePeak multiplies each of a few square-ish products repeatedly on the
 // calling goroutine (the kernel is single-threaded) for about budget in
 // all, and returns the best GFLOP/s of one call. The best, not a mean,
 // because other processes can only slow a call down.
-func Measure(budget time.Duration) Result {
-	best := Result{Backend: gemm.Backend()}
+func MeasurePeak(budget time.Duration) Peak {
+	best := Peak{Backend: Backend()}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, s := range shapes {
 		m, n, k := s[0], s[1], s[2]
@@ -46,7 +41,7 @@ func Measure(budget time.Duration) Result {
 		flops := 2 * float64(m) * float64(n) * float64(k)
 		for end := time.Now().Add(budget / time.Duration(len(shapes))); time.Now().Before(end); {
 			start := time.Now()
-			gemm.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+			Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
 			if g := flops / time.Since(start).Seconds() / 1e9; g > best.GFLOPS {
 				best.GFLOPS, best.M, best.N, best.K = g, m, n, k
 			}
