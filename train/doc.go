@@ -1,5 +1,19 @@
-// Package train trains gornn's models: it holds the training loop (Trainer)
-// and the pieces the loop is made of, each usable on its own.
+// Package train trains gornn's models, whatever their task: it holds the
+// one training loop (Trainer) and the pieces the loop is made of, each
+// usable on its own.
+//
+// A model plugs into the loop through two small interfaces. A Model has
+// parameters, builds a Network for any batch shape, and names its task's
+// measures (NewMetrics, a metrics.Accumulator) and the validation measure
+// that picks the best checkpoint (Objective). A Network runs one worker's
+// share of a batch and reports its mean loss with the weight to combine it
+// by: rows for a classifier, tokens for a language model, a tagger or a
+// decoder. The Trainer splits every batch over data-parallel workers, sums
+// their gradients in worker order weighted by those shares, clips, steps
+// the optimizer, and around that runs schedules, validation (Evaluate),
+// early stopping, best and last checkpoints, bit-exact resume, SIGINT
+// handling by its caller's context, a *NonFiniteLossError on divergence,
+// metrics.jsonl and curves.png. models.Classifier is one Model.
 //
 // Optimizers (NewOptimizer: "sgd", "adam", "rmsprop", "adagrad") update a
 // graph.Params in place from its gradients and zero the gradients in the
@@ -19,14 +33,14 @@
 // GradsFinite, and a learning-rate Schedule (ParseSchedule: constant, step,
 // cosine, warmup, warmup_cosine).
 //
-// Around each epoch: a Confusion matrix with accuracy, per-class precision,
-// recall and F1, and macro F1 (scikit-learn's conventions); EpochMetrics,
-// appended as JSON lines to metrics.jsonl by MetricsLog and read back by
-// ReadMetricsLog; PlotCurves, the loss and accuracy curves as curves.png;
-// and Progress, a progress bar on a terminal or plain lines in a log.
+// Around each epoch: EpochMetrics (the losses and the task's scores, see
+// package metrics), appended as JSON lines to metrics.jsonl by MetricsLog
+// and read back by ReadMetricsLog; PlotCurves, the loss and objective
+// curves as curves.png; and Progress, a progress bar on a terminal or plain
+// lines in a log.
 //
-// Everything that writes a checkpoint file goes through
-// datasets/atomicfile, so that a crash leaves either the old file or the
+// Everything that writes a checkpoint file goes through an atomic writer
+// (internal/atomicfile), so that a crash leaves either the old file or the
 // new one.
 //
 // A training step, as the Trainer runs it:

@@ -23,10 +23,10 @@ const (
 	CurvesFile    = "curves.png"
 )
 
-// State is where a run stands, saved as last/trainer_state.json so that
+// runState is where a run stands, saved as last/trainer_state.json so that
 // Resume continues it exactly. Batch order and dropout masks are functions
 // of the seed, the epoch and the step, so no random state needs saving.
-type State struct {
+type runState struct {
 	Config Config `json:"config"` // the run's settings, checked on resume
 	Epoch  int    `json:"epoch"`  // 0-based epoch in progress (or next)
 	Batch  int    `json:"batch"`  // batches of Epoch already trained
@@ -36,11 +36,11 @@ type State struct {
 	BestEpoch int     `json:"best_epoch"` // 1-based; 0 before any validation
 	Stale     int     `json:"stale"`      // epochs since the best one
 
-	Partial Partial `json:"partial"` // the current epoch's running totals
+	Partial epochTotals `json:"partial"` // the current epoch's running totals
 }
 
-// Partial sums the training metrics of an epoch in progress.
-type Partial struct {
+// epochTotals sums the training metrics of an epoch in progress.
+type epochTotals struct {
 	LossSum float64         `json:"loss_sum"` // sum over batches of the mean loss times its weight
 	Weight  int             `json:"weight"`   // rows or tokens the losses are means over
 	Tokens  int             `json:"tokens"`   // real (unpadded) tokens
@@ -48,7 +48,7 @@ type Partial struct {
 	Train   json.RawMessage `json:"train,omitempty"` // the task's running measures, as its accumulator encodes them
 }
 
-func (p *Partial) add(b datasets.Batch, loss float64, weight int, took time.Duration) {
+func (p *epochTotals) add(b datasets.Batch, loss float64, weight int, took time.Duration) {
 	p.LossSum += loss * float64(weight)
 	p.Weight += weight
 	p.Tokens += b.Tokens()
@@ -86,7 +86,7 @@ func (t *Trainer) Resume(dir string) error {
 	if err != nil {
 		return errors.Wrap(err, "train: resuming")
 	}
-	var st State
+	var st runState
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&st); err != nil {

@@ -141,7 +141,7 @@ type Trainer struct {
 	params    *graph.Params
 	opt       Optimizer
 	sched     Schedule
-	state     State
+	state     runState
 	rngs      []*graph.RNG
 	train     metrics.Accumulator // the task's measures of the epoch so far
 }
@@ -160,7 +160,7 @@ func New(model Model, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Trainer{model: model, cfg: cfg, objective: model.Objective(), params: model.Params(), opt: opt, sched: sched, state: State{Config: cfg}, train: model.NewMetrics()}
+	t := &Trainer{model: model, cfg: cfg, objective: model.Objective(), params: model.Params(), opt: opt, sched: sched, state: runState{Config: cfg}, train: model.NewMetrics()}
 	for w := 0; w < cfg.Workers; w++ {
 		t.rngs = append(t.rngs, graph.NewRNG(cfg.Seed))
 	}
@@ -317,7 +317,7 @@ func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int, logged []
 		}
 	}
 	t.state.Batch = 0
-	t.state.Partial = Partial{}
+	t.state.Partial = epochTotals{}
 	t.train = t.model.NewMetrics()
 	if t.cfg.OutDir == "" {
 		return m, nil
