@@ -17,6 +17,13 @@ const (
 	expMin     = -87.0 // likewise
 	tanhMax    = 20.0  // tanh(x) rounds to 1 for x >= 10: clamp 2|x| there
 
+	// Exp32 clamps its argument to [expUnderflow, expOverflow], where
+	// round(a·log2e) is -127 and 128: 2^n's bits are then those of +0 and
+	// +Inf, so that the result underflows to 0 and overflows to +Inf without
+	// a test of its own. Beyond them n would leave the exponent field.
+	expOverflow  = 89.0
+	expUnderflow = -88.0
+
 	// The polynomial: e^r - 1 = r + r²(p0 + r(p1 + r(p2 + r(p3 + r(p4 + r p5))))).
 	p0 = 5.0000001201e-1
 	p1 = 1.6666665459e-1
@@ -29,6 +36,10 @@ const (
 	// biased exponent n + 127 in their low bits.
 	exponentBias = 0x4b400000 - 127 // math.Float32bits(roundMagic) - 127
 	signBit      = 1 << 31
+
+	// quietNaN is the bits of the NaN ExpSum32 writes, float32(math.NaN()):
+	// quiet, positive, no payload.
+	quietNaN = 0x7fc00000
 )
 
 // Every float32 product below is converted to float32 before it is added:
@@ -97,4 +108,63 @@ func tanhGeneric(x []float32) {
 		}
 		x[i] = t
 	}
+}
+
+// exp is e^v = 2^n (1 + m) for v clamped to [expUnderflow, expOverflow]:
+// +Inf from n = 128 (v >= 88.37626), 0 from n = -127 (v <= -87.68312),
+// a subnormal between that and -87.33655, and v itself if v is NaN. It is
+// Exp32's element and the reference for the assembly.
+func exp(v float32) float32 {
+	a := v
+	if a > expOverflow {
+		a = expOverflow
+	} else if a < expUnderflow {
+		a = expUnderflow
+	}
+	exponent, m := expm1Parts(a)
+	e := float32(math.Float32frombits(exponent<<23) * (1 + m))
+	if v != v {
+		e = v
+	}
+	return e
+}
+
+// expGeneric is the portable Exp32.
+func expGeneric(x []float32) {
+	for i, v := range x {
+		x[i] = exp(v)
+	}
+}
+
+// expSumGeneric is the portable ExpSum32: the elements, then the lane
+// sums over the full blocks of 8 and sumLanes for the rest.
+func expSumGeneric(x []float32, shift float32) float32 {
+	for i, v := range x {
+		d := v - shift
+		e := exp(d)
+		if d != d {
+			e = math.Float32frombits(quietNaN)
+		}
+		x[i] = e
+	}
+	var lanes [8]float32
+	n := len(x) &^ 7
+	for i, e := range x[:n] {
+		lanes[i&7] += e
+	}
+	return sumLanes(&lanes, x[n:])
+}
+
+// sumLanes returns ExpSum32's sum from the 8 lane sums and the tail of
+// fewer than 8 terms, in the documented order: the lanes pairwise, then
+// the tail one term at a time; a NaN sum as quietNaN.
+func sumLanes(lanes *[8]float32, tail []float32) float32 {
+	s := ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]))
+	for _, e := range tail {
+		s += e
+	}
+	if s != s {
+		s = math.Float32frombits(quietNaN)
+	}
+	return s
 }

@@ -22,14 +22,19 @@
 #define C_SIGN ·avxConsts+512(SB)
 #define C_TWO ·avxConsts+544(SB)
 #define C_TANHMAX ·avxConsts+576(SB)
+#define C_EXPOVER ·avxConsts+608(SB)
+#define C_EXPUNDER ·avxConsts+640(SB)
+#define C_QNAN ·avxConsts+672(SB)
 
 // Register use: each 8-float block works in four registers (a, t, r, q);
 // the loops interleave three blocks (Y0-Y3, Y4-Y7, Y8-Y11), each step
 // issued for the three in turn, so that the out-of-order core overlaps
 // their long dependency chains (one block alone is latency-bound: the
-// polynomial and the division are ~30 dependent operations). Y12-Y15 hold
-// p1, p0, roundMagic and 1. The input is loaded again at the end (for the
-// clamps, NaNs and signs) rather than kept in a fifth register.
+// polynomial and the division are ~30 dependent operations). Y14 and Y15
+// hold roundMagic and 1, Y12 and Y13 ExpSum32's shift and lane sums; the
+// other constants are memory operands. The input is loaded again at the
+// end (for the clamps, NaNs and signs; ExpSum32 shifts it again) rather
+// than kept in a fifth register.
 //
 // Every step is one IEEE float32 operation (VMULPS, VADDPS, VSUBPS,
 // VDIVPS; no FMA) in the order of expm1Parts and sigmoidGeneric /
@@ -54,8 +59,8 @@
 #define MUL_R(off, a, t, r, q) VMULPS r, q, q
 #define P3(off, a, t, r, q) VADDPS C_P3, q, q
 #define P2(off, a, t, r, q) VADDPS C_P2, q, q
-#define P1(off, a, t, r, q) VADDPS Y12, q, q
-#define P0(off, a, t, r, q) VADDPS Y13, q, q
+#define P1(off, a, t, r, q) VADDPS C_P1, q, q
+#define P0(off, a, t, r, q) VADDPS C_P0, q, q
 #define ADD_R(off, a, t, r, q) VADDPS r, q, q // m = q·r·r + r
 #define BIAS(off, a, t, r, q) VPSUBD C_BIAS, t, t
 #define SHIFT(off, a, t, r, q) VPSLLD $23, t, t // 2^n
@@ -104,6 +109,26 @@
 	X(SCALE_MUL); X(SCALE_M1); X(EM1); X(EM1_2); X(RATIO);         \
 	X(RELOAD); X(ABS_Q); X(SIGN); X(COPYSIGN); X(ISNAN); X(PASS_NAN); X(STORE)
 
+// Exp: a = v clamped to [expUnderflow, expOverflow], where 2^n is +0 or
+// +Inf; 2^n (1 + m); NaN passed through.
+#define CLAMP_OVER(off, a, t, r, q) VMINPS C_EXPOVER, a, a
+#define CLAMP_UNDER(off, a, t, r, q) VMAXPS C_EXPUNDER, a, a
+
+#define EXP(X) \
+	X(LOAD); X(CLAMP_OVER); X(CLAMP_UNDER); EXPM1(X); X(ONE_ADD); X(SCALE_MUL); \
+	X(RELOAD); X(ISNAN); X(PASS_NAN); X(STORE)
+
+// ExpSum: d = v - shift (Y12), then Exp's steps on d; quietNaN where d is
+// NaN; the result stored and added to the lane sums (Y13).
+#define SHIFT_A(off, a, t, r, q) VSUBPS Y12, a, a
+#define SHIFT_R(off, a, t, r, q) VSUBPS Y12, r, r
+#define QNAN(off, a, t, r, q) VBLENDVPS a, C_QNAN, q, q
+#define ACCUMULATE(off, a, t, r, q) VADDPS q, Y13, Y13
+
+#define EXPSUM(X) \
+	X(LOAD); X(SHIFT_A); X(CLAMP_OVER); X(CLAMP_UNDER); EXPM1(X); X(ONE_ADD); \
+	X(SCALE_MUL); X(RELOAD); X(SHIFT_R); X(ISNAN); X(QNAN); X(STORE); X(ACCUMULATE)
+
 // BLOCKS3 issues a step for three blocks, BLOCK1 for one.
 #define BLOCKS3(step) \
 	step(0, Y0, Y1, Y2, Y3);   \
@@ -113,13 +138,12 @@
 #define BLOCK1(step) step(0, Y0, Y1, Y2, Y3)
 
 #define LOAD_CONSTS \
-	VMOVUPS C_P1, Y12;    \
-	VMOVUPS C_P0, Y13;    \
 	VMOVUPS C_MAGIC, Y14; \
 	VMOVUPS C_ONE, Y15
 
-// The body of sigmoid8 and tanh8, F being SIGMOID or TANH: F(BLOCKS3)
-// while three blocks or more remain, then F(BLOCK1) for each other one.
+// The loop of the kernels, F being SIGMOID, TANH, EXP or EXPSUM:
+// F(BLOCKS3) while three blocks or more remain, then F(BLOCK1) for each
+// other one, blocks in order.
 #define BLOCKS_LOOP(F, three, one, done) \
 	MOVQ x+0(FP), DI;      \
 	MOVQ blocks+8(FP), CX; \
@@ -139,14 +163,32 @@ one:                       \
 	ADDQ  $32, DI;         \
 	DECQ  CX;              \
 	JMP   one;             \
-done:                      \
-	VZEROUPPER;            \
-	RET
+done:
 
 // func sigmoid8(x *float32, blocks int)
 TEXT ·sigmoid8(SB), NOSPLIT, $0-16
 	BLOCKS_LOOP(SIGMOID, sigmoid_three, sigmoid_one, sigmoid_done)
+	VZEROUPPER
+	RET
 
 // func tanh8(x *float32, blocks int)
 TEXT ·tanh8(SB), NOSPLIT, $0-16
 	BLOCKS_LOOP(TANH, tanh_three, tanh_one, tanh_done)
+	VZEROUPPER
+	RET
+
+// func exp8(x *float32, blocks int)
+TEXT ·exp8(SB), NOSPLIT, $0-16
+	BLOCKS_LOOP(EXP, exp_three, exp_one, exp_done)
+	VZEROUPPER
+	RET
+
+// func expSum8(x *float32, blocks int, shift float32, lanes *[8]float32)
+TEXT ·expSum8(SB), NOSPLIT, $0-32
+	VBROADCASTSS shift+16(FP), Y12
+	MOVQ         lanes+24(FP), SI
+	VMOVUPS      (SI), Y13
+	BLOCKS_LOOP(EXPSUM, expsum_three, expsum_one, expsum_done)
+	VMOVUPS Y13, (SI)
+	VZEROUPPER
+	RET

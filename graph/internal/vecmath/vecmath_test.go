@@ -31,6 +31,7 @@ var functions = []struct {
 }{
 	{"sigmoid", func(k *kernels) func([]float32) { return k.sigmoid }, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }},
 	{"tanh", func(k *kernels) func([]float32) { return k.tanh }, math.Tanh},
+	{"exp", func(k *kernels) func([]float32) { return k.exp }, math.Exp},
 }
 
 // special holds the values the kernels treat apart: NaNs of both signs
@@ -49,7 +50,7 @@ var special = func() []float32 {
 	for _, b := range bits {
 		out = append(out, math.Float32frombits(b))
 	}
-	for _, v := range []float32{88, 87, 10, 20, 1e-4, 1e-8, 0.5, 1, 2, 44, 9.01} {
+	for _, v := range []float32{88, 87, 10, 20, 1e-4, 1e-8, 0.5, 1, 2, 44, 9.01, 89, 88.3762665, 87.6831284, 87.3365402} {
 		for _, w := range []float32{v, math.Nextafter32(v, 0), math.Nextafter32(v, 200)} {
 			out = append(out, w, -w)
 		}
@@ -149,15 +150,32 @@ func TestBackendsAgreeRandom(t *testing.T) {
 	}
 }
 
+// accuracy is each function's bound in TestAccuracy: at most maxULP
+// float32 ulps over [lo, hi], errors measured in units of max(ulp, floor).
+// Sigmoid and tanh have the bound graph's tests set, 4 ulps, absolute 1e-7
+// where the value is tiny; exp has 1 ulp wherever its result is a normal
+// float32, from the smallest x giving one to the largest below overflow.
+var accuracy = map[string]struct{ lo, hi, floor, maxULP float64 }{
+	"sigmoid": {-120, 120, 1e-7, 4},
+	"tanh":    {-20, 20, 1e-7, 4},
+	"exp":     {-87.3365402, 88.3762589, 0, 1},
+}
+
+// ulpError returns |got - want| in float32 ulps of want, or in units of
+// floor where that is larger.
+func ulpError(got float32, want, floor float64) float64 {
+	ulp := math.Abs(float64(math.Nextafter32(float32(want), float32(math.Inf(1))) - float32(want)))
+	return math.Abs(float64(got)-want) / math.Max(ulp, floor)
+}
+
 // TestAccuracy checks every backend against float64 math over a dense
-// sweep: at most 4 float32 ulps (absolute 1e-7 where the value is tiny),
-// the bound graph's tests set.
+// sweep, with the bounds of accuracy.
 func TestAccuracy(t *testing.T) {
-	ranges := map[string][2]float64{"sigmoid": {-120, 120}, "tanh": {-20, 20}}
 	const n = 400001
 	for _, f := range functions {
 		for _, k := range backends() {
-			lo, hi := ranges[f.name][0], ranges[f.name][1]
+			bound := accuracy[f.name]
+			lo, hi := bound.lo, bound.hi
 			xs := make([]float32, n)
 			for i := range xs {
 				xs[i] = float32(lo + (hi-lo)*float64(i)/(n-1))
@@ -166,14 +184,12 @@ func TestAccuracy(t *testing.T) {
 			f.get(k)(got)
 			worst, at := 0.0, 0.0
 			for i, x := range xs {
-				want := f.want(float64(x))
-				ulp := math.Abs(float64(math.Nextafter32(float32(want), float32(math.Inf(1))) - float32(want)))
-				if err := math.Abs(float64(got[i])-want) / math.Max(ulp, 1e-7); err > worst {
+				if err := ulpError(got[i], f.want(float64(x)), bound.floor); err > worst {
 					worst, at = err, float64(x)
 				}
 			}
-			if worst > 4 {
-				t.Errorf("%s/%s: error %.1f ulps at x = %g, want at most 4", f.name, k.name, worst, at)
+			if worst > bound.maxULP {
+				t.Errorf("%s/%s: error %.1f ulps at x = %g, want at most %g", f.name, k.name, worst, at, bound.maxULP)
 			}
 			t.Logf("%s/%s: max error %.2f ulps at x = %g", f.name, k.name, worst, at)
 		}
@@ -202,6 +218,19 @@ func TestSpecialValues(t *testing.T) {
 		{"tanh", 10, 1},
 		{"tanh", -1e30, -1},
 		{"tanh", 1e-40, 1e-40}, // subnormal: tanh x = x
+		{"exp", 0, 1},
+		{"exp", negZero, 1},
+		{"exp", 1, 2.7182817},
+		{"exp", inf, inf},
+		{"exp", -inf, 0},
+		{"exp", 88.3762589, 2.40614363e+38},  // the largest finite result
+		{"exp", 88.3762665, inf},             // the next float32: n = 128
+		{"exp", -87.6831207, 8.31198121e-39}, // the smallest nonzero result, subnormal
+		{"exp", -87.6831284, 0},              // the next float32 down: n = -127
+		{"exp", math.MaxFloat32, inf},
+		{"exp", -math.MaxFloat32, 0},
+		{"exp", math.SmallestNonzeroFloat32, 1},
+		{"exp", -87.3365402, 1.1754997e-38}, // the smallest x with a normal result
 	}
 	for _, tt := range tests {
 		for _, k := range backends() {
@@ -241,11 +270,19 @@ func goldenHash(k *kernels) string {
 	y := append([]float32(nil), x...)
 	k.sigmoid(x)
 	k.tanh(y)
+	return hashFloats(x, y)
+}
+
+// hashFloats returns the first 8 bytes of the SHA-256 of the slices'
+// bits, little-endian, in hex.
+func hashFloats(slices ...[]float32) string {
 	h := sha256.New()
 	var b [4]byte
-	for _, v := range append(x, y...) {
-		binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
-		h.Write(b[:])
+	for _, s := range slices {
+		for _, v := range s {
+			binary.LittleEndian.PutUint32(b[:], math.Float32bits(v))
+			h.Write(b[:])
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
@@ -313,6 +350,68 @@ func TestExhaustive(t *testing.T) {
 	}
 }
 
+// TestExpAccuracyExhaustive measures Exp32 against math.Exp on every
+// float32 input whose result is normal, the range of accuracy["exp"]; it
+// runs with -exhaustive only.
+func TestExpAccuracyExhaustive(t *testing.T) {
+	if !*exhaustive {
+		t.Skip("run with -exhaustive")
+	}
+	bound := accuracy["exp"]
+	lo, hi := float32(bound.lo), float32(bound.hi)
+	type result struct{ worst, at float64 }
+	const chunk = 1 << 16
+	var (
+		wg      sync.WaitGroup
+		results = make(chan result, runtime.GOMAXPROCS(0))
+		next    = make(chan uint32)
+	)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var r result
+			x := make([]float32, chunk)
+			for start := range next {
+				for i := range x {
+					x[i] = math.Float32frombits(start + uint32(i))
+				}
+				in := append([]float32(nil), x...)
+				native.exp(x)
+				for i, v := range in {
+					if v < lo || v > hi {
+						continue
+					}
+					if err := ulpError(x[i], math.Exp(float64(v)), 0); err > r.worst {
+						r = result{err, float64(v)}
+					}
+				}
+			}
+			results <- r
+		}()
+	}
+	// The positive inputs up to hi, then the negative ones down to lo.
+	for _, end := range []float32{hi, lo} {
+		first := math.Float32bits(end) &^ (chunk - 1) & signBit
+		for start := uint64(first); start <= uint64(math.Float32bits(end)); start += chunk {
+			next <- uint32(start)
+		}
+	}
+	close(next)
+	wg.Wait()
+	close(results)
+	var worst result
+	for r := range results {
+		if r.worst > worst.worst {
+			worst = r
+		}
+	}
+	if worst.worst > bound.maxULP {
+		t.Errorf("%s: error %.2f ulps at x = %g, want at most %g", native.name, worst.worst, worst.at, bound.maxULP)
+	}
+	t.Logf("%s: max error %.3f ulps at x = %.9g over every float32 in [%.9g, %.9g]", native.name, worst.worst, worst.at, lo, hi)
+}
+
 func TestBackend(t *testing.T) {
 	want := "generic"
 	if hasAVX2FMA() {
@@ -326,11 +425,15 @@ func TestBackend(t *testing.T) {
 
 func TestAllocs(t *testing.T) {
 	x := make([]float32, 77)
-	for _, f := range functions {
-		for _, k := range backends() {
+	for _, k := range backends() {
+		calls := map[string]func(){"expSum": func() { k.expSum(x, 0) }}
+		for _, f := range functions {
 			fn := f.get(k)
-			if got := testing.AllocsPerRun(50, func() { fn(x) }); got != 0 {
-				t.Errorf("%s/%s: %v allocations per call, want 0", f.name, k.name, got)
+			calls[f.name] = func() { fn(x) }
+		}
+		for name, call := range calls {
+			if got := testing.AllocsPerRun(50, call); got != 0 {
+				t.Errorf("%s/%s: %v allocations per call, want 0", name, k.name, got)
 			}
 		}
 	}
