@@ -3,6 +3,7 @@ package graph
 import (
 	"math"
 
+	"github.com/gornn/gornn/graph/internal/vecmath"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -116,8 +117,14 @@ func (k *crossEntropyKernel[T]) backward(outGrad G.Value) error {
 	return nil
 }
 
-// expShifted writes e^(x[c]-shift) into dst and returns their sum.
+// expShifted writes e^(x[c]-shift) into dst and returns their sum: in
+// float32 with vecmath.ExpSum32 (AVX2 where the CPU has it), in float64
+// with the math package.
 func expShifted[T float](dst, x []T, shift T) float64 {
+	if d32, ok := any(dst).([]float32); ok {
+		copy(d32, any(x).([]float32))
+		return float64(vecmath.ExpSum32(d32, float32(shift)))
+	}
 	sum := 0.0
 	for c, v := range x {
 		e := math.Exp(float64(v - shift))
