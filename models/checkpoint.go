@@ -195,3 +195,24 @@ func arrayLength(data []byte) int {
 	}
 	return n
 }
+
+// ReadFormat returns the "format" of the model directory dir's
+// config.json ("gornn-classifier/1", say), which says which kind of model
+// the directory holds and so which Load reads it.
+func ReadFormat(dir string) (string, error) {
+	path := filepath.Join(dir, ConfigFile)
+	data, err := regularfile.ReadFile(path, MaxConfigBytes)
+	if err != nil {
+		return "", errors.Wrap(err, "models")
+	}
+	var doc struct {
+		Format string `json:"format"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return "", errors.Errorf("models: %s: %s", jsonPosition(path, data, err), shortMessage(err))
+	}
+	if doc.Format == "" {
+		return "", errors.Errorf("models: %s has no \"format\"", path)
+	}
+	return doc.Format, nil
+}

@@ -1,5 +1,7 @@
-// Command predict classifies texts with a model directory written by
-// cmd/train (or by PyTorch in the same layout).
+// Command predict runs a model directory written by cmd/train (or by
+// PyTorch in the same layout) over texts: the kind of model, named by the
+// "format" of its config.json, says what it answers. A classifier
+// (gornn-classifier/1) labels each text.
 //
 //	go run ./cmd/predict -model runs/X/best "the match was not good"
 //	echo "stocks fell sharply" | go run ./cmd/predict -model runs/X/best -json
@@ -20,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/gornn/gornn/models"
@@ -53,9 +56,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	model, err := models.Load(*modelDir, models.Options{})
+	format, err := models.ReadFormat(*modelDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "predict:", err)
+		return 1
+	}
+	predict, ok := predictors[format]
+	if !ok {
+		fmt.Fprintf(stderr, "predict: %s holds a model of format %q, which predict does not know (want one of %s)\n", *modelDir, format, formatList())
 		return 1
 	}
 	texts := fs.Args()
@@ -65,16 +73,48 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	preds, err := model.Predict(texts)
-	if err != nil {
+	out := bufio.NewWriter(stdout)
+	defer out.Flush()
+	if err := predict(*modelDir, texts, *asJSON, out); err != nil {
 		fmt.Fprintln(stderr, "predict:", err)
 		return 1
 	}
+	return 0
+}
+
+// A predictor loads the model directory dir and writes its answers for
+// texts to out, one line each (a JSON object with asJSON).
+type predictor func(dir string, texts []string, asJSON bool, out io.Writer) error
+
+// predictors are the predictors by model format.
+var predictors = map[string]predictor{
+	models.FormatV1: classify,
+}
+
+// formatList returns the known formats, for messages.
+func formatList() string {
+	names := make([]string, 0, len(predictors))
+	for name := range predictors {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// classify labels each text: the label and the probability of every
+// label, or with asJSON {"text", "label", "probabilities"}.
+func classify(dir string, texts []string, asJSON bool, out io.Writer) error {
+	model, err := models.Load(dir, models.Options{})
+	if err != nil {
+		return err
+	}
+	preds, err := model.Predict(texts)
+	if err != nil {
+		return err
+	}
 	labels := model.Config().Labels
-	out := bufio.NewWriter(stdout)
-	defer out.Flush()
 	for i, p := range preds {
-		if *asJSON {
+		if asJSON {
 			probs := make(map[string]float64, len(labels))
 			for j, l := range labels {
 				probs[l] = p.Probabilities[j]
@@ -85,8 +125,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				Probabilities map[string]float64 `json:"probabilities"`
 			}{texts[i], p.Label, probs})
 			if err != nil {
-				fmt.Fprintln(stderr, "predict:", err)
-				return 1
+				return err
 			}
 			fmt.Fprintf(out, "%s\n", line)
 			continue
@@ -97,7 +136,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(out, "%s\t%s\t%s\n", p.Label, strings.Join(parts, ", "), texts[i])
 	}
-	return 0
+	return nil
 }
 
 func readLines(r io.Reader) ([]string, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -75,6 +76,11 @@ func TestPredict(t *testing.T) {
 				t.Errorf("stderr:\n%s", errOut)
 			}
 		}},
+		{"unknown format", []string{"-model", otherFormat(t), "text"}, "", 1, func(t *testing.T, _, errOut string) {
+			if !strings.Contains(errOut, `format "gornn-something/9", which predict does not know`) {
+				t.Errorf("stderr %q", errOut)
+			}
+		}},
 		{"unknown flag", []string{"-colour"}, "", 2, func(t *testing.T, _, errOut string) {
 			if !strings.Contains(errOut, "-colour") {
 				t.Errorf("stderr:\n%s", errOut)
@@ -90,4 +96,14 @@ func TestPredict(t *testing.T) {
 			c.check(t, stdout.String(), stderr.String())
 		})
 	}
+}
+
+// otherFormat returns a model directory whose config.json names a format
+// predict does not know.
+func otherFormat(t *testing.T) string {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"format": "gornn-something/9"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

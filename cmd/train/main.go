@@ -36,7 +36,6 @@ import (
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/internal/atomicfile"
 	"github.com/gornn/gornn/internal/regularfile"
-	"github.com/gornn/gornn/models"
 	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
 )
@@ -55,8 +54,11 @@ const argsFile = "run.json"
 // maxArgsFileBytes bounds the run.json -resume reads.
 const maxArgsFileBytes = 1 << 20
 
-// options are the command line, as recorded in run.json.
+// options are the command line, as recorded in run.json: the flags every
+// task shares, and each task's own.
 type options struct {
+	Task string `json:"task"`
+
 	Data       string  `json:"data"`
 	ValData    string  `json:"val_data"`
 	ValSplit   float64 `json:"val_split"`
@@ -72,12 +74,9 @@ type options struct {
 	Cell          string  `json:"cell"`
 	Layers        int     `json:"layers"`
 	Bidirectional bool    `json:"bidirectional"`
-	Merge         string  `json:"merge"`
 	Embed         int     `json:"embed"`
 	Hidden        int     `json:"hidden"`
 	Dropout       float64 `json:"dropout"`
-	Pooling       string  `json:"pooling"`
-	Padded        bool    `json:"padded"`
 	Impl          string  `json:"impl"`
 
 	Epochs      int     `json:"epochs"`
@@ -95,6 +94,8 @@ type options struct {
 	Seed        uint64  `json:"seed"`
 	Patience    int     `json:"patience"`
 	Workers     int     `json:"-"`
+
+	Classify classifyOptions `json:"classify"`
 
 	Out       string `json:"-"`
 	Resume    string `json:"-"`
@@ -155,9 +156,10 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: train [flags]\n\nTrains a recurrent text classifier. With no flags it trains an LSTM on the built-in dataset.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: train [flags]\n\nTrains a recurrent model for a task: %s. With no flags it trains an LSTM classifier on the built-in dataset.\n\nFlags:\n", taskList())
 		fs.PrintDefaults()
 	}
+	fs.StringVar(&o.Task, "task", "classify", "what to train: "+taskList())
 	// data
 	fs.StringVar(&o.Data, "data", "", "training data: a file (AG News CSV, CSV, TSV, JSON Lines) or a folder per class; empty: the built-in dataset")
 	fs.StringVar(&o.ValData, "val-data", "", "validation data (same formats); default: -val-rows, else -val-split of the training data")
@@ -174,12 +176,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Cell, "cell", "lstm", "recurrent cell: rnn_tanh, rnn_relu, lstm or gru")
 	fs.IntVar(&o.Layers, "layers", 1, "stacked recurrent layers")
 	fs.BoolVar(&o.Bidirectional, "bidirectional", false, "add a reverse direction to every layer")
-	fs.StringVar(&o.Merge, "merge", "concat", "how bidirectional outputs combine: concat, sum, mul or ave")
 	fs.IntVar(&o.Embed, "embed", 64, "embedding size")
 	fs.IntVar(&o.Hidden, "hidden", 32, "hidden state size")
 	fs.Float64Var(&o.Dropout, "dropout", 0, "dropout between recurrent layers")
-	fs.StringVar(&o.Pooling, "pooling", "last", "pooling over steps: last, mean, max or mean_all")
-	fs.BoolVar(&o.Padded, "padded", false, "run over the padding like an unpacked PyTorch RNN (default: packed sequences)")
 	fs.StringVar(&o.Impl, "impl", "fused", "graph implementation: fused or composed (the slower reference)")
 	// training
 	fs.IntVar(&o.Epochs, "epochs", 5, "passes over the training data")
@@ -195,15 +194,21 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.MinFreq, "min-freq", 1, "drop tokens seen fewer times in the training data")
 	fs.BoolVar(&o.Bucket, "bucket", false, "batch rows of similar length together (less padding, faster)")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed: weights, batch order, dropout, split")
-	fs.IntVar(&o.Patience, "patience", 0, "stop after this many epochs without better validation accuracy; 0: never")
+	fs.IntVar(&o.Patience, "patience", 0, "stop after this many epochs without a better validation objective (accuracy, loss, ...); 0: never")
 	fs.IntVar(&o.Workers, "workers", runtime.NumCPU(), "data-parallel workers")
 	// output
 	fs.StringVar(&o.Out, "out", "", `run directory; default "runs/" and the start time`)
 	fs.StringVar(&o.Resume, "resume", "", "continue the interrupted run in this directory (its options are reused)")
 	fs.BoolVar(&o.Overwrite, "overwrite", false, "replace the run already in -out (default: refuse to mix two runs)")
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress output")
+	for _, t := range tasks {
+		t.flags(fs, &o)
+	}
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if _, ok := taskNamed(o.Task); !ok {
+		return o, errors.Errorf("-task %q: want %s", o.Task, taskList())
 	}
 	if fs.NArg() > 0 {
 		return o, errors.Errorf("unexpected arguments %q (flags start with -)", fs.Args())
@@ -245,32 +250,22 @@ func resumeOptions(o options, fs *flag.FlagSet) (options, error) {
 	return saved, nil
 }
 
-// configs turns the options into the library's settings.
-func (o options) configs() (datasets.Source, models.Config, models.Options, train.Config, error) {
-	bad := func(err error) (datasets.Source, models.Config, models.Options, train.Config, error) {
-		return datasets.Source{}, models.Config{}, models.Options{}, train.Config{}, usageError{err}
-	}
+// source returns the data source of the options (tokenizer and
+// vocabulary bounds included); a task adds what it needs.
+func (o options) source() (datasets.Source, error) {
 	trainRows, err := datasets.ParseRows(o.TrainRows)
 	if err != nil {
-		return bad(errors.Wrap(err, "-train-rows"))
+		return datasets.Source{}, usageError{errors.Wrap(err, "-train-rows")}
 	}
 	valRows, err := datasets.ParseRows(o.ValRows)
 	if err != nil {
-		return bad(errors.Wrap(err, "-val-rows"))
-	}
-	switch datasets.Format(o.Format) {
-	case datasets.FormatAuto, datasets.FormatAGNews, datasets.FormatCSV, datasets.FormatTSV, datasets.FormatJSONL, datasets.FormatDir:
-	default:
-		return bad(errors.Errorf("-format %q: want auto, agnews, csv, tsv, jsonl or dir", o.Format))
-	}
-	if o.ValSplit < 0 || o.ValSplit >= 1 {
-		return bad(errors.Errorf("-val-split %v: want 0 <= F < 1", o.ValSplit))
+		return datasets.Source{}, usageError{errors.Wrap(err, "-val-rows")}
 	}
 	valSplit := o.ValSplit
 	if valSplit == 0 {
 		valSplit = -1
 	}
-	src := datasets.Source{
+	return datasets.Source{
 		Path: o.Data, ValPath: o.ValData, TrainRows: trainRows, ValRows: valRows, ValSplit: valSplit,
 		BuiltinSize: o.Builtin, Seed: o.Seed,
 		Load: datasets.LoadOptions{
@@ -278,26 +273,20 @@ func (o options) configs() (datasets.Source, models.Config, models.Options, trai
 			TitlesOnly: o.TitlesOnly, Lenient: o.Lenient,
 		},
 		Vocab: datasets.VocabOptions{MaxSize: o.VocabSize, MinFreq: o.MinFreq},
+	}, nil
+}
+
+// check reports the first common option out of range, as a usage error.
+func (o options) check() error {
+	bad := func(format string, args ...any) error { return usageError{errors.Errorf(format, args...)} }
+	if o.ValSplit < 0 || o.ValSplit >= 1 {
+		return bad("-val-split %v: want 0 <= F < 1", o.ValSplit)
 	}
-	cell, err := graph.ParseCell(o.Cell)
-	if err != nil {
-		return bad(err)
+	if _, err := graph.ParseCell(o.Cell); err != nil {
+		return usageError{err}
 	}
-	merge, err := graph.ParseMerge(o.Merge)
-	if err != nil {
-		return bad(err)
-	}
-	pooling, err := graph.ParsePooling(o.Pooling)
-	if err != nil {
-		return bad(err)
-	}
-	impl := graph.Fused
-	switch o.Impl {
-	case "fused":
-	case "composed":
-		impl = graph.Composed
-	default:
-		return bad(errors.Errorf("-impl %q: want fused or composed", o.Impl))
+	if _, err := o.impl(); err != nil {
+		return err
 	}
 	type intFlag struct {
 		name  string
@@ -309,40 +298,66 @@ func (o options) configs() (datasets.Source, models.Config, models.Options, trai
 	}
 	for _, p := range positive {
 		if p.value <= 0 {
-			return bad(errors.Errorf("%s %d: must be positive", p.name, p.value))
+			return bad("%s %d: must be positive", p.name, p.value)
 		}
 	}
 	for _, p := range []intFlag{{"-max-len", o.MaxLen}, {"-min-freq", o.MinFreq}, {"-patience", o.Patience}} {
 		if p.value < 0 {
-			return bad(errors.Errorf("%s %d: must not be negative", p.name, p.value))
+			return bad("%s %d: must not be negative", p.name, p.value)
 		}
 	}
 	if o.VocabSize < 0 || o.VocabSize == 1 {
-		return bad(errors.Errorf("-vocab-size %d: want 0 (no limit) or at least 2 (<pad> and <unk>)", o.VocabSize))
+		return bad("-vocab-size %d: want 0 (no limit) or at least 2 (<pad> and <unk>)", o.VocabSize)
 	}
-	modelCfg := models.Config{
-		Cell: cell, EmbedDim: o.Embed, HiddenSize: o.Hidden, NumLayers: o.Layers, Bidirectional: o.Bidirectional,
-		Merge: merge, Pooling: pooling, Padded: o.Padded, Dropout: o.Dropout, MaxLen: o.MaxLen,
+	return nil
+}
+
+// impl returns the graph implementation -impl names.
+func (o options) impl() (graph.Impl, error) {
+	switch o.Impl {
+	case "fused":
+		return graph.Fused, nil
+	case "composed":
+		return graph.Composed, nil
 	}
-	if err := modelCfg.Recurrent().Validate(); err != nil {
-		return bad(errors.Wrapf(err, "-layers %d -dropout %v", o.Layers, o.Dropout))
+	return 0, usageError{errors.Errorf("-impl %q: want fused or composed", o.Impl)}
+}
+
+// recurrent returns the recurrent stack the options describe (the stack
+// every task's model is built around), checked.
+func (o options) recurrent(inputSize int) (graph.RecurrentConfig, error) {
+	cell, err := graph.ParseCell(o.Cell)
+	if err != nil {
+		return graph.RecurrentConfig{}, usageError{err}
 	}
-	trainCfg := train.Config{
+	cfg := graph.RecurrentConfig{Cell: cell, InputSize: inputSize, HiddenSize: o.Hidden, NumLayers: o.Layers, Bidirectional: o.Bidirectional, Dropout: o.Dropout}
+	if err := cfg.Validate(); err != nil {
+		return cfg, usageError{errors.Wrapf(err, "-layers %d -dropout %v", o.Layers, o.Dropout)}
+	}
+	return cfg, nil
+}
+
+// trainConfig returns the trainer's settings.
+func (o options) trainConfig() train.Config {
+	return train.Config{
 		Epochs: o.Epochs, BatchSize: o.Batch, Bucket: o.Bucket, Optimizer: o.Optimizer, LR: o.LR,
 		Momentum: o.Momentum, WeightDecay: o.WeightDecay, Clip: o.Clip, Schedule: o.Schedule, Patience: o.Patience,
 		Workers: o.Workers, Seed: o.Seed, OutDir: o.Out,
 	}
-	return src, modelCfg, models.Options{Seed: o.Seed, Impl: impl}, trainCfg, nil
 }
 
 func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if o.Out == "" {
 		o.Out = filepath.Join("runs", time.Now().Format("20060102-150405"))
 	}
-	src, modelCfg, modelOpts, trainCfg, err := o.configs()
-	if err != nil {
+	if err := o.check(); err != nil {
 		return err
 	}
+	t, _ := taskNamed(o.Task)
+	if err := t.check(&o); err != nil {
+		return err
+	}
+	trainCfg := o.trainConfig()
 	if o.Resume == "" {
 		if err := claimRunDir(o.Out, o.Overwrite); err != nil {
 			return err
@@ -351,29 +366,20 @@ func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if !o.Quiet {
 		trainCfg.Progress = stderr
 	}
-	what := "the built-in dataset (word order decides the label)"
-	if o.Data != "" {
-		what = o.Data
-	}
-	fmt.Fprintf(stdout, "data: %s\n", what)
-	data, err := datasets.Prepare(src)
+	data, err := t.prepare(&o, stdout)
 	if err != nil {
 		return err
 	}
-	report(stdout, data)
-	modelCfg.Labels = data.Classes
-	var model *models.Classifier
+	var model train.Model
 	if o.Resume != "" {
-		model, err = models.Load(filepath.Join(o.Out, train.LastDir), modelOpts)
+		model, err = t.load(&o, data, filepath.Join(o.Out, train.LastDir))
 	} else {
-		model, err = models.New(modelCfg, data.Vocab, modelOpts)
+		model, err = t.model(&o, data)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "model: %s, %d layer(s)%s, embed %d, hidden %d, pooling %s: %d parameters\n",
-		modelCfg.Cell, modelCfg.NumLayers, map[bool]string{true: " bidirectional", false: ""}[modelCfg.Bidirectional],
-		modelCfg.EmbedDim, modelCfg.HiddenSize, modelCfg.Pooling, model.Params().Count())
+	t.describe(stdout, &o, model)
 	trainer, err := train.New(model, trainCfg)
 	if err != nil {
 		return usageError{err}
@@ -385,7 +391,7 @@ func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	} else if err := saveOptions(o); err != nil {
 		return err
 	}
-	result, err := trainer.Fit(ctx, data.Train, data.Val)
+	result, err := trainer.Fit(ctx, data.train, data.val)
 	if err != nil {
 		return err
 	}
@@ -441,12 +447,9 @@ func saveOptions(o options) error {
 	return atomicfile.WriteJSON(filepath.Join(o.Out, argsFile), o)
 }
 
-func report(w io.Writer, data *datasets.Prepared) {
-	fmt.Fprintf(w, "examples: %d training", data.Train.Len())
-	if data.Val != nil {
-		fmt.Fprintf(w, ", %d validation", data.Val.Len())
-	}
-	fmt.Fprintf(w, "; classes %s; vocabulary %d tokens\n", strings.Join(data.Classes, ", "), data.Vocab.Len())
+// reportSkipped lists the rows a lenient load left out of the sources and
+// encodings of data.
+func reportSkipped(w io.Writer, data *datasets.Prepared) {
 	var skipped []string
 	note := func(ds *datasets.Dataset, rows []datasets.SkippedRow) {
 		for _, r := range rows {

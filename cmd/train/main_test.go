@@ -32,6 +32,8 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", []string{"-colour", "red"}, exitUsage, "flag provided but not defined: -colour"},
 		{"stray argument", []string{"data.csv"}, exitUsage, "unexpected arguments"},
 		{"unknown cell", []string{"-cell", "transformer"}, exitUsage, `unknown cell "transformer"`},
+		{"unknown task", []string{"-task", "dance"}, exitUsage, `-task "dance": want classify`},
+		{"dropout with one layer", []string{"-dropout", "0.2", "-builtin", "40", "-out", filepath.Join(dir, "d")}, exitUsage, "dropout 0.2 with one layer"},
 		{"unknown pooling", []string{"-pooling", "first"}, exitUsage, `unknown pooling "first"`},
 		{"bad rows", []string{"-train-rows", "10-1"}, exitUsage, "-train-rows"},
 		{"bad split", []string{"-val-split", "1.5"}, exitUsage, "-val-split 1.5"},
