@@ -13,7 +13,11 @@
 // the optimizer, and around that runs schedules, validation (Evaluate),
 // early stopping, best and last checkpoints, bit-exact resume, SIGINT
 // handling by its caller's context, a *NonFiniteLossError on divergence,
-// metrics.jsonl and curves.png. models.Classifier is one Model.
+// metrics.jsonl and curves.png. models.Classifier is one Model. With a
+// Group (Config.Group; package mpi has one over MPI), several processes
+// train one model, each on its share of every batch's rows, and sum their
+// gradients in rank order: N processes of W workers train as one process
+// of N·W workers.
 //
 // Optimizers (NewOptimizer: "sgd", "adam", "rmsprop", "adagrad") update a
 // graph.Params in place from its gradients and zero the gradients in the

@@ -21,10 +21,26 @@ type split struct {
 // concurrently. prepare, when not nil, is called with each network before
 // its share is set (to give it a dropout source, say).
 func runSplit(model Model, b datasets.Batch, mode graph.Mode, workers int, prepare func(worker int, net Network)) (*split, error) {
-	n := max(1, min(workers, b.Size))
-	s := &split{nets: make([]Network, n), parts: make([]datasets.Batch, n)}
+	return runShare(model, b, mode, workerShare{Workers: workers, Of: workers}, prepare)
+}
+
+// workerShare is the part of a batch's workers one process runs: workers
+// First to First+Workers-1 of Of in all (several processes of a Group
+// share a batch's workers).
+type workerShare struct{ First, Workers, Of int }
+
+// runShare is runSplit for the workers of share: the batch's rows are
+// split as over share.Of workers (at most one per row), and this process
+// runs those of its workers, which may be none. prepare receives the
+// process's own worker index, from 0.
+func runShare(model Model, b datasets.Batch, mode graph.Mode, share workerShare, prepare func(worker int, net Network)) (*split, error) {
+	n := max(1, min(share.Of, b.Size))
+	first := min(share.First, n)
+	last := min(share.First+share.Workers, n)
+	s := &split{nets: make([]Network, last-first), parts: make([]datasets.Batch, last-first)}
 	for w := range s.nets {
-		part := b.Rows(b.Size*w/n, b.Size*(w+1)/n)
+		k := first + w // the worker's index among all n
+		part := b.Rows(b.Size*k/n, b.Size*(k+1)/n)
 		net, err := model.Network(part, mode, w)
 		if err != nil {
 			return nil, err

@@ -65,6 +65,10 @@ type Config struct {
 	// OnStep is called after each optimizer step; an error stops training
 	// and is returned by Fit.
 	OnStep func(StepMetrics) error `json:"-"`
+	// Group makes this trainer one process of several that train the
+	// model together, each on its share of every batch (see Group).
+	// Default nil: one process.
+	Group Group `json:"-"`
 }
 
 // StepMetrics describe one training step, for Config.OnStep.
@@ -144,6 +148,7 @@ type Trainer struct {
 	state     runState
 	rngs      []*graph.RNG
 	train     metrics.Accumulator // the task's measures of the epoch so far
+	flat      []float32           // the gradients a Group sums, one after another
 }
 
 // New returns a trainer for model with cfg.
@@ -151,6 +156,11 @@ func New(model Model, cfg Config) (*Trainer, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Group != nil {
+		if err := checkGroup(cfg.Group, model); err != nil {
+			return nil, err
+		}
 	}
 	opt, err := NewOptimizer(cfg.Optimizer, model.Params(), OptimizerConfig{Momentum: cfg.Momentum, WeightDecay: cfg.WeightDecay, Workers: cfg.Workers})
 	if err != nil {
@@ -354,7 +364,9 @@ func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int, logged []
 // the batch's rows or tokens, clipped, and the optimizer steps. It returns
 // the batch's mean loss. Fit calls it for every batch; it is exported for
 // harnesses that drive training batch by batch. A non-finite loss is a
-// *NonFiniteLossError, and leaves the parameters as they were.
+// *NonFiniteLossError, and leaves the parameters as they were. With a
+// Config.Group, every process calls Step with the same batch and runs its
+// share of the rows; the loss is the whole batch's.
 func (t *Trainer) Step(b datasets.Batch, lr float64) (loss float64, err error) {
 	loss, _, err = t.step(b, lr)
 	return loss, err
@@ -362,8 +374,9 @@ func (t *Trainer) Step(b datasets.Batch, lr float64) (loss float64, err error) {
 
 // step is Step, also returning the weight (rows or tokens) of the loss.
 func (t *Trainer) step(b datasets.Batch, lr float64) (loss float64, weight int, err error) {
-	split, err := runSplit(t.model, b, graph.Train, t.cfg.Workers, func(w int, net Network) {
-		t.rngs[w].Seed(stepSeed(t.cfg.Seed, t.state.Step, w))
+	share := t.share()
+	split, err := runShare(t.model, b, graph.Train, share, func(w int, net Network) {
+		t.rngs[w].Seed(stepSeed(t.cfg.Seed, t.state.Step, share.First+w))
 		net.SetRNG(t.rngs[w])
 	})
 	if err != nil {
@@ -373,14 +386,30 @@ func (t *Trainer) step(b datasets.Batch, lr float64) (loss float64, weight int, 
 	if err != nil {
 		return 0, 0, err
 	}
+	var measured metrics.Accumulator // with a group, every process's measures of the step
+	if t.cfg.Group != nil {
+		if loss, weight, measured, err = t.gatherStep(split, loss, weight); err != nil {
+			return 0, 0, err
+		}
+	}
 	if err := split.accumulateGrads(weights, weight); err != nil {
 		return 0, 0, err
+	}
+	if t.cfg.Group != nil {
+		if err := t.sumGrads(); err != nil {
+			return 0, 0, err
+		}
 	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		t.params.ZeroGrads()
 		return loss, weight, &NonFiniteLossError{Step: t.state.Step + 1, Loss: loss}
 	}
-	if err := split.measure(t.train); err != nil {
+	if measured != nil {
+		err = t.train.(metrics.Merger).Merge(measured)
+	} else {
+		err = split.measure(t.train)
+	}
+	if err != nil {
 		return 0, 0, err
 	}
 	if t.cfg.Clip > 0 {
