@@ -70,6 +70,7 @@ func (t *Trainer) share() workerShare {
 // stepShare is what a process of a group tells the others after running
 // its share of a step.
 type stepShare struct {
+	Step     int             `json:"step"`     // optimizer steps taken before this one
 	LossSum  float64         `json:"loss_sum"` // its mean loss times its weight
 	Weight   int             `json:"weight"`   // its rows or tokens
 	Measures json.RawMessage `json:"measures"` // its share's measures, as the task's accumulator encodes them
@@ -88,7 +89,7 @@ func (t *Trainer) gatherStep(s *split, loss float64, weight int) (mean float64, 
 	if err != nil {
 		return 0, 0, nil, errors.Wrap(err, "train: encoding the step's measures")
 	}
-	data, err := json.Marshal(stepShare{LossSum: loss * float64(weight), Weight: weight, Measures: encoded})
+	data, err := json.Marshal(stepShare{Step: t.state.Step, LossSum: loss * float64(weight), Weight: weight, Measures: encoded})
 	if err != nil {
 		return 0, 0, nil, errors.Wrap(err, "train: encoding the step's share")
 	}
@@ -102,6 +103,10 @@ func (t *Trainer) gatherStep(s *split, loss float64, weight int) (mean float64, 
 		var share stepShare
 		if err := json.Unmarshal(data, &share); err != nil {
 			return 0, 0, nil, errors.Wrapf(err, "train: the step's share from rank %d", rank)
+		}
+		if share.Step != t.state.Step {
+			return 0, 0, nil, errors.Errorf("train: rank %d is at step %d, rank %d at step %d: the processes do not train on the same batches (same data, settings and checkpoint on every rank?)",
+				rank, share.Step+1, t.cfg.Group.Rank(), t.state.Step+1)
 		}
 		m := t.model.NewMetrics()
 		if err := json.Unmarshal(share.Measures, m); err != nil {
