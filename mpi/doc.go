@@ -15,19 +15,24 @@
 //
 //   - a handshake: every rank sends two 8-byte words to every other (the
 //     length of its step summary and a stop flag) with MPI_Isend and
-//     MPI_Irecv, so that a rank that does not arrive within the timeout is
-//     named in the error;
-//   - MPI_Iallgatherv of the step summaries (losses, weights and the task's
+//     MPI_Irecv, and polls them with MPI_Test, sleeping between polls, so
+//     that a rank waiting for a slower one leaves it the CPU, and so that
+//     a rank that has not arrived after Options.Timeout is named in the
+//     error;
+//   - MPI_Allgatherv of the step summaries (losses, weights and the task's
 //     measures: a few hundred bytes);
 //   - the gradient sum (SumFloat32), a reduce-scatter and an all-gather
-//     built from MPI's own collectives: MPI_Ialltoallv sends chunk r of the
+//     built from MPI's own collectives: MPI_Alltoallv sends chunk r of the
 //     P gradients to rank r, which adds the N copies it receives in rank
-//     order, and MPI_Iallgatherv gives every rank every summed chunk. Each
+//     order, and MPI_Allgatherv gives every rank every summed chunk. Each
 //     rank sends and receives 2(N-1)/N × 4P bytes, what a ring all-reduce
 //     moves, and the sums are the same bits on every rank and in every
 //     run, which MPI_Allreduce does not promise.
 //
-// Every wait polls MPI_Test, sleeping between polls (up to a millisecond),
-// so a rank waiting for a slower one leaves it the CPU, and gives up after
-// Options.Timeout with an error that says what it waited for.
+// The collectives after the handshake are MPI's blocking ones (the
+// handshake found every rank there); a watchdog ends the rank if one still
+// waits after Options.Timeout (a rank that stopped in between), and mpirun
+// then ends the job. A rank that dies is reported by mpirun itself
+// ("mpirun noticed that process rank 1 ... exited on signal 9"), which
+// ends the job.
 package mpi

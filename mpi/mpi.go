@@ -56,16 +56,16 @@ static int gornn_test_each(MPI_Request *reqs, int count, int *done) {
 	return MPI_SUCCESS;
 }
 
-static int gornn_iallgatherv_bytes(void *send, int count, void *recv, int *counts, int *displs, MPI_Request *req) {
-	return MPI_Iallgatherv(send, count, MPI_BYTE, recv, counts, displs, MPI_BYTE, MPI_COMM_WORLD, req);
+static int gornn_allgatherv_bytes(void *send, int count, void *recv, int *counts, int *displs) {
+	return MPI_Allgatherv(send, count, MPI_BYTE, recv, counts, displs, MPI_BYTE, MPI_COMM_WORLD);
 }
 
-static int gornn_iallgatherv_floats(void *send, int count, void *recv, int *counts, int *displs, MPI_Request *req) {
-	return MPI_Iallgatherv(send, count, MPI_FLOAT, recv, counts, displs, MPI_FLOAT, MPI_COMM_WORLD, req);
+static int gornn_allgatherv_floats(void *send, int count, void *recv, int *counts, int *displs) {
+	return MPI_Allgatherv(send, count, MPI_FLOAT, recv, counts, displs, MPI_FLOAT, MPI_COMM_WORLD);
 }
 
-static int gornn_ialltoallv_floats(void *send, int *scounts, int *sdispls, void *recv, int *rcounts, int *rdispls, MPI_Request *req) {
-	return MPI_Ialltoallv(send, scounts, sdispls, MPI_FLOAT, recv, rcounts, rdispls, MPI_FLOAT, MPI_COMM_WORLD, req);
+static int gornn_alltoallv_floats(void *send, int *scounts, int *sdispls, void *recv, int *rcounts, int *rdispls) {
+	return MPI_Alltoallv(send, scounts, sdispls, MPI_FLOAT, recv, rcounts, rdispls, MPI_FLOAT, MPI_COMM_WORLD);
 }
 */
 import "C"
@@ -216,17 +216,10 @@ func (w *World) AllGather(data []byte) ([][]byte, error) {
 	if len(send) == 0 {
 		send = all[:1] // any valid address for a count of 0
 	}
-	var pin runtime.Pinner
-	defer pin.Unpin()
-	pin.Pin(&send[0])
-	pin.Pin(&all[0])
-	pin.Pin(&counts[0])
-	pin.Pin(&displs[0])
-	var req C.MPI_Request
-	if rc := C.gornn_iallgatherv_bytes(unsafe.Pointer(&send[0]), C.int(len(data)), unsafe.Pointer(&all[0]), &counts[0], &displs[0], &req); rc != C.MPI_SUCCESS {
-		return nil, mpiError(rc, "MPI_Iallgatherv")
-	}
-	if err := w.wait(&req, "the all-gather of the step summaries"); err != nil {
+	err = w.blocking("MPI_Allgatherv of the step summaries", func() C.int {
+		return C.gornn_allgatherv_bytes(unsafe.Pointer(&send[0]), C.int(len(data)), unsafe.Pointer(&all[0]), &counts[0], &displs[0])
+	})
+	if err != nil {
 		return nil, err
 	}
 	out := make([][]byte, w.size)
@@ -259,18 +252,10 @@ func (w *World) SumFloat32(x []float32) error {
 		recvCounts[r], recvDispls[r] = C.int(mine), C.int(r*mine)
 	}
 	copies := make([]float32, max(w.size*mine, 1))
-	var pin runtime.Pinner
-	defer pin.Unpin()
-	for _, p := range []*C.int{&sendCounts[0], &sendDispls[0], &recvCounts[0], &recvDispls[0]} {
-		pin.Pin(p)
-	}
-	pin.Pin(&x[0])
-	pin.Pin(&copies[0])
-	var req C.MPI_Request
-	if rc := C.gornn_ialltoallv_floats(unsafe.Pointer(&x[0]), &sendCounts[0], &sendDispls[0], unsafe.Pointer(&copies[0]), &recvCounts[0], &recvDispls[0], &req); rc != C.MPI_SUCCESS {
-		return mpiError(rc, "MPI_Ialltoallv")
-	}
-	if err := w.wait(&req, "the gradients' reduce-scatter"); err != nil {
+	err := w.blocking("MPI_Alltoallv of the gradients", func() C.int {
+		return C.gornn_alltoallv_floats(unsafe.Pointer(&x[0]), &sendCounts[0], &sendDispls[0], unsafe.Pointer(&copies[0]), &recvCounts[0], &recvDispls[0])
+	})
+	if err != nil {
 		return err
 	}
 	parts := make([][]float32, w.size)
@@ -279,11 +264,9 @@ func (w *World) SumFloat32(x []float32) error {
 	}
 	sum := make([]float32, max(mine, 1))
 	sumInOrder(sum[:mine], parts)
-	pin.Pin(&sum[0])
-	if rc := C.gornn_iallgatherv_floats(unsafe.Pointer(&sum[0]), C.int(mine), unsafe.Pointer(&x[0]), &sendCounts[0], &sendDispls[0], &req); rc != C.MPI_SUCCESS {
-		return mpiError(rc, "MPI_Iallgatherv")
-	}
-	return w.wait(&req, "the gradients' all-gather")
+	return w.blocking("MPI_Allgatherv of the summed gradients", func() C.int {
+		return C.gornn_allgatherv_floats(unsafe.Pointer(&sum[0]), C.int(mine), unsafe.Pointer(&x[0]), &sendCounts[0], &sendDispls[0])
+	})
 }
 
 // handshake sends every other rank the length of this rank's next message
@@ -348,20 +331,30 @@ func (w *World) handshake(length int) ([]int, error) {
 	return lengths, nil
 }
 
-// wait waits for req to complete.
-func (w *World) wait(req *C.MPI_Request, what string) error {
-	return w.poll(func() (bool, error) {
-		var done C.int
-		if rc := C.MPI_Test(req, &done, nil); rc != C.MPI_SUCCESS {
-			return false, mpiError(rc, "MPI_Test")
-		}
-		return done != 0, nil
-	}, func() string { return "the other ranks in " + what })
+// blocking makes the blocking MPI call call, named what. The handshake
+// before it found every rank there, so it completes unless a rank dies or
+// stops in between: after the world's timeout a watchdog ends this rank
+// (which makes mpirun end the job), since the call cannot be abandoned.
+func (w *World) blocking(what string, call func() C.int) error {
+	if w.timeout > 0 {
+		watchdog := time.AfterFunc(w.timeout, func() {
+			fmt.Fprintf(os.Stderr, "mpi: rank %d of %d: %s has waited %v for the other ranks after exchange %d; ending this rank, and so the job\n",
+				w.rank, w.size, what, w.timeout, w.exchanges)
+			os.Exit(1)
+		})
+		defer watchdog.Stop()
+	}
+	if rc := call(); rc != C.MPI_SUCCESS {
+		return mpiError(rc, what)
+	}
+	return nil
 }
 
-// poll calls test until it reports done, sleeping between calls (10 µs,
-// doubling up to 1 ms), and fails after the world's timeout with an error
-// saying whom it waited for.
+// poll calls test until it reports done: at once again for the first
+// spinFor, then sleeping between calls (from 20 µs, doubling up to 500
+// µs), so that a rank waiting for a slower one leaves the CPU to others.
+// It fails after the world's timeout with an error saying whom it waited
+// for.
 func (w *World) poll(test func() (bool, error), waitingFor func() string) error {
 	started := time.Now()
 	pause := 10 * time.Microsecond
@@ -370,13 +363,22 @@ func (w *World) poll(test func() (bool, error), waitingFor func() string) error 
 		if err != nil || done {
 			return err
 		}
-		if w.timeout > 0 && time.Since(started) > w.timeout {
+		waited := time.Since(started)
+		if w.timeout > 0 && waited > w.timeout {
 			return errors.Errorf("mpi: rank %d of %d waited %v at exchange %d for %s", w.rank, w.size, w.timeout, w.exchanges, waitingFor())
 		}
+		if waited < spinFor {
+			runtime.Gosched()
+			continue
+		}
+		pause = min(2*pause, 500*time.Microsecond)
 		time.Sleep(pause)
-		pause = min(2*pause, time.Millisecond)
 	}
 }
+
+// spinFor is how long a wait polls without sleeping: about the time a
+// handshake takes once every rank is there.
+const spinFor = 50 * time.Microsecond
 
 // mpiError is the error of an MPI call that returned rc.
 func mpiError(rc C.int, call string) error {

@@ -101,6 +101,10 @@ type options struct {
 	Resume    string `json:"-"`
 	Overwrite bool   `json:"-"`
 	Quiet     bool   `json:"-"`
+
+	MPI        bool          `json:"-"`
+	MPITimeout time.Duration `json:"-"`
+	job        mpiJob        // the MPI job of a -mpi run (runMPI), nil otherwise
 }
 
 // usageError is a bad command line (exit status 2).
@@ -135,7 +139,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "train:", err)
 		return exitUsage
 	}
-	err = trainRun(ctx, opts, stdout, stderr)
+	if opts.MPI {
+		return runMPI(ctx, opts, stdout, stderr)
+	}
+	return report(trainRun(ctx, opts, stdout, stderr), opts, stderr)
+}
+
+// report tells stderr how trainRun ended, with err, and returns the exit
+// status.
+func report(err error, opts options, stderr io.Writer) int {
 	var usage usageError
 	switch {
 	case err == nil:
@@ -201,6 +213,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Resume, "resume", "", "continue the interrupted run in this directory (its options are reused)")
 	fs.BoolVar(&o.Overwrite, "overwrite", false, "replace the run already in -out (default: refuse to mix two runs)")
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress output")
+	// MPI
+	fs.BoolVar(&o.MPI, "mpi", false, "be one rank of an MPI job (mpirun -np N gornn-train -mpi ...; a binary built with -tags mpi): each rank trains its share of every batch, rank 0 writes the run")
+	fs.DurationVar(&o.MPITimeout, "mpi-timeout", mpiTimeoutDefault, "with -mpi: fail, naming the ranks waited for, when the other ranks have not reached a step after this long; 0: wait forever")
 	for _, t := range tasks {
 		t.flags(fs, &o)
 	}
@@ -225,7 +240,7 @@ func resumeOptions(o options, fs *flag.FlagSet) (options, error) {
 	var bad []string
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "resume", "epochs", "workers", "quiet":
+		case "resume", "epochs", "workers", "quiet", "mpi", "mpi-timeout":
 		default:
 			bad = append(bad, "-"+f.Name)
 		}
@@ -358,12 +373,19 @@ func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	trainCfg := o.trainConfig()
-	if o.Resume == "" {
+	writes := o.job == nil || o.job.Rank() == 0 // of an MPI job's ranks, rank 0 alone writes the run
+	if o.job != nil {
+		trainCfg.Group, ctx = o.job, o.job.Watch(ctx)
+		if !writes {
+			trainCfg.OutDir = ""
+		}
+	}
+	if o.Resume == "" && writes {
 		if err := claimRunDir(o.Out, o.Overwrite); err != nil {
 			return err
 		}
 	}
-	if !o.Quiet {
+	if !o.Quiet && writes {
 		trainCfg.Progress = stderr
 	}
 	data, err := t.prepare(&o, stdout)
@@ -388,14 +410,18 @@ func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		if err := trainer.Resume(o.Out); err != nil {
 			return err
 		}
-	} else if err := saveOptions(o); err != nil {
-		return err
+	} else if writes {
+		if err := saveOptions(o); err != nil {
+			return err
+		}
 	}
 	result, err := trainer.Fit(ctx, data.train, data.val)
 	if err != nil {
 		return err
 	}
-	summarize(stdout, o.Out, result)
+	if writes {
+		summarize(stdout, o.Out, result)
+	}
 	return nil
 }
 
