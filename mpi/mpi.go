@@ -338,8 +338,8 @@ func (w *World) handshake(length int) ([]int, error) {
 func (w *World) blocking(what string, call func() C.int) error {
 	if w.timeout > 0 {
 		watchdog := time.AfterFunc(w.timeout, func() {
-			fmt.Fprintf(os.Stderr, "mpi: rank %d of %d: %s has waited %v for the other ranks after exchange %d; ending this rank, and so the job\n",
-				w.rank, w.size, what, w.timeout, w.exchanges)
+			fmt.Fprintf(os.Stderr, "mpi: rank %d of %d waited %v in %s, after exchange %d found every rank there: a rank stopped or died since; ending this rank, and so the job\n",
+				w.rank, w.size, w.timeout, what, w.exchanges)
 			os.Exit(1)
 		})
 		defer watchdog.Stop()
