@@ -197,7 +197,8 @@ Flags:
 	fs.StringVar(&evalRows, "eval-rows", "6001:7600", "rows FROM:TO to evaluate on (-accuracy)")
 	fs.StringVar(&configs, "configs", "", "comma-separated configs (default: all of the mode's, see above)")
 	fs.StringVar(&modes, "modes", "train,infer,latency", "comma-separated modes: train (forward, backward, Adam step), infer (forward only), latency (one "+
-		strconv.Itoa(latencyTokens)+"-token text per request, lstm and bilstm only)")
+		strconv.Itoa(latencyTokens)+"-token text per request, lstm and bilstm only), mpi (gornn's training as -threads MPI ranks of 1 worker "+
+		"against 1 process of -threads workers; a binary built with -tags mpi, and mpirun)")
 	fs.IntVar(&o.repeats, "repeats", 3, "measured runs of each side per config and mode")
 	fs.IntVar(&o.steps, "steps", 0, "measure only this many batches after the warm-up one; 0: the whole epoch")
 	fs.IntVar(&o.requests, "requests", 200, "timed requests of a latency run, after a warm-up one")
@@ -234,8 +235,8 @@ Flags:
 		return o, err
 	}
 	for _, m := range strings.Split(modes, ",") {
-		if m != modeTrain && m != modeInfer && m != modeLatency {
-			return o, errors.Errorf("-modes: unknown mode %q (want train, infer, latency)", m)
+		if m != modeTrain && m != modeInfer && m != modeLatency && m != modeMPI {
+			return o, errors.Errorf("-modes: unknown mode %q (want train, infer, latency, mpi)", m)
 		}
 		o.modes = append(o.modes, m)
 	}

@@ -145,6 +145,9 @@ func writeReport(w io.Writer, rep report, configs []benchConfig) {
 	if rep.Latency != nil {
 		writeLatency(w, rep.Latency, s)
 	}
+	if rep.MPI != nil {
+		writeMPI(w, rep.MPI, configs)
+	}
 	writeTrials(w, append(slices.Clone(rep.Speed), rep.Latency...))
 }
 

@@ -36,6 +36,7 @@ type report struct {
 	Speed    []measurement     `json:"speed,omitempty"`
 	Latency  []measurement     `json:"latency,omitempty"`
 	Accuracy []measurement     `json:"accuracy,omitempty"`
+	MPI      []mpiMeasurement  `json:"mpi,omitempty"`
 	Configs  map[string]string `json:"configs"` // name -> description
 }
 
@@ -121,6 +122,14 @@ func bench(o options, stdout, stderr io.Writer) error {
 		cfg := c.model
 		cfg.NumClasses = len(data.Classes)
 		for _, mode := range o.modes {
+			if mode == modeMPI {
+				m, err := r.mpiPair(c.name, dir, o)
+				if err != nil {
+					return err
+				}
+				rep.MPI = append(rep.MPI, m)
+				continue
+			}
 			if mode == modeLatency {
 				if !c.latency {
 					continue
@@ -434,6 +443,12 @@ func (r *runner) measure(side, mode, dir string, setting torchSetting) (result, 
 		cmd = exec.Command(r.python, r.script, "--mode", mode, "--dir", dir, "--threads", strconv.Itoa(setting.TorchThreads), "--steps", steps)
 		cmd.Env = append(os.Environ(), setting.env(setting.TorchThreads)...)
 	}
+	return r.measured(cmd)
+}
+
+// measured runs cmd, a measured run that reports a result as JSON on
+// stdout, and adds its peak RSS and the other processes' load.
+func (r *runner) measured(cmd *exec.Cmd) (result, error) {
 	r.waitIdle()
 	busy := busyCPUSeconds()
 	start := time.Now()

@@ -64,6 +64,7 @@ type result struct {
 type workerArgs struct {
 	mode, dir      string
 	threads, steps int
+	mpi            bool // one rank of an MPI job (train only; see mpi.go)
 }
 
 func parseWorker(args []string, stderr io.Writer) (workerArgs, error) {
@@ -74,10 +75,13 @@ func parseWorker(args []string, stderr io.Writer) (workerArgs, error) {
 	fs.StringVar(&a.dir, "dir", "", "run directory with model/, train.plan, latency.plan and eval.plan")
 	fs.IntVar(&a.threads, "threads", 1, "data-parallel workers")
 	fs.IntVar(&a.steps, "steps", 0, "measured batches after the warm-up one; 0: the rest of the epoch")
+	fs.BoolVar(&a.mpi, "mpi", false, "train as one rank of an MPI job (a binary built with -tags mpi); rank 0 reports")
 	if err := fs.Parse(args); err != nil {
 		return a, err
 	}
 	switch {
+	case a.mpi && a.mode != modeTrain:
+		return a, errors.Errorf("-mpi with -worker %q: only train runs over MPI", a.mode)
 	case !slices.Contains([]string{modeTrain, modeInfer, modeLatency, modeAccuracy}, a.mode):
 		return a, errors.Errorf("-worker %q: want train, infer, latency or accuracy", a.mode)
 	case a.dir == "" || a.threads < 1 || a.steps < 0:
@@ -94,7 +98,10 @@ func runWorker(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench worker:", err)
 		return exitUsage
 	}
-	res, err := work(a)
+	if a.mpi {
+		return runMPIWorker(a, stdout, stderr)
+	}
+	res, err := work(a, nil)
 	if err == nil {
 		err = json.NewEncoder(stdout).Encode(res)
 	}
@@ -105,8 +112,9 @@ func runWorker(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// work runs the worker's mode over the plans in a.dir.
-func work(a workerArgs) (result, error) {
+// work runs the worker's mode over the plans in a.dir, as one process of
+// group when it is not nil.
+func work(a workerArgs, group train.Group) (result, error) {
 	start := time.Now()
 	planFile := trainPlan
 	if a.mode == modeLatency {
@@ -119,7 +127,7 @@ func work(a workerArgs) (result, error) {
 	if len(plan) == 0 {
 		return result{}, errors.Errorf("%s has no epochs", planFile)
 	}
-	w := &worker{threads: a.threads}
+	w := &worker{threads: a.threads, group: group}
 	if a.mode == modeAccuracy {
 		eval, err := readPlan(filepath.Join(a.dir, evalPlan))
 		if err != nil {
@@ -218,6 +226,7 @@ func (r *result) count(b datasets.Batch) {
 // in Predict mode for inference.
 type worker struct {
 	threads int
+	group   train.Group // the MPI job a -mpi worker is a rank of, or nil
 	model   *models.Classifier
 	trainer *train.Trainer
 	infer   *train.Evaluator
@@ -237,12 +246,16 @@ func (w *worker) load(dir string, uses ...use) error {
 		mode        graph.Mode
 		replica     int
 	}
+	first, of := 0, w.threads // this process's workers among all: those of its rank in a group
+	if w.group != nil {
+		first, of = w.group.Rank()*w.threads, w.group.Size()*w.threads
+	}
 	keys := map[key]bool{}
 	for _, u := range uses {
 		for _, b := range u.batches {
-			n := max(1, min(w.threads, b.Size))
-			for r := 0; r < n; r++ {
-				keys[key{b.Size*(r+1)/n - b.Size*r/n, b.Steps, u.mode, r}] = true
+			n := max(1, min(of, b.Size))
+			for k := first; k < min(first+w.threads, n); k++ {
+				keys[key{b.Size*(k+1)/n - b.Size*k/n, b.Steps, u.mode, k - first}] = true
 			}
 		}
 	}
@@ -259,7 +272,7 @@ func (w *worker) load(dir string, uses ...use) error {
 	if w.infer, err = train.NewEvaluator(model, train.EvalOptions{Workers: w.threads, Mode: graph.Predict}); err != nil {
 		return err
 	}
-	w.trainer, err = train.New(model, train.Config{Optimizer: "adam", LR: learningRate, Workers: w.threads})
+	w.trainer, err = train.New(model, train.Config{Optimizer: "adam", LR: learningRate, Workers: w.threads, Group: w.group})
 	return err
 }
 
