@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	"github.com/gornn/gornn/datasets"
+	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/models"
+)
+
+// TestMain runs the tests with the Beam SDK set up (flags, the local
+// runner's worker).
+func TestMain(m *testing.M) { ptest.Main(m) }
+
+// repoRoot is gornn's main module, two folders up.
+const repoRoot = "../.."
+
+// classifierDir saves an untrained classifier over the built-in data's
+// vocabulary and returns its folder.
+func classifierDir(t *testing.T) string {
+	t.Helper()
+	ds := datasets.Builtin(200, 1)
+	tok, _ := datasets.NewTokenizer("basic_english")
+	vocab, err := datasets.BuildVocab(ds, tok, datasets.VocabOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := models.New(models.Config{Cell: graph.LSTM, EmbedDim: 8, HiddenSize: 8, Labels: ds.Classes}, vocab, models.Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "model")
+	if err := c.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// writeInputs writes the test's input files into dir: built-in texts one a
+// line, JSON Lines with good and bad lines, and the AG News evaluation
+// rows (6001..7600) when the shared data is there. It returns the texts
+// that must be scored and the failures expected, as "file:line: error".
+func writeInputs(t *testing.T, dir string) (texts []string, failures []string) {
+	t.Helper()
+	write := func(name string, lines []string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	var plain []string
+	for _, e := range datasets.Builtin(150, 7).Examples {
+		plain = append(plain, e.Text)
+	}
+	texts = append(texts, plain...)
+	plain = append(plain, "   ") // line 151: blank
+	path := write("builtin.txt", plain)
+	failures = append(failures, path+":151: empty text")
+
+	var docs []string
+	for i, text := range []string{"the match was not good", "stocks rose", "a film worth seeing"} {
+		line, _ := json.Marshal(map[string]any{"id": i, "text": text})
+		docs = append(docs, string(line))
+		texts = append(texts, text)
+	}
+	docs = append(docs, `{"text": "unterminated`, `{"title": "no text"}`, `{"text": 42}`, `{"text": ""}`, `[1, 2]`)
+	path = write("docs.jsonl", docs)
+	failures = append(failures, path+":4: not a JSON object", path+`:5: no "text" key`, path+`:6: "text" is not a string`,
+		path+":7: empty text", path+":8: not a JSON object")
+
+	if agnews, ok := datasets.AGNewsDir(); ok {
+		ds, err := datasets.Load(filepath.Join(agnews, "test.csv"), datasets.LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eval, err := ds.Slice(6000, 7600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []string
+		for _, e := range eval.Examples {
+			rows = append(rows, e.Text)
+		}
+		write("agnews_eval.txt", rows)
+		texts = append(texts, rows...)
+		t.Logf("AG News evaluation rows: %d texts", len(rows))
+	} else {
+		t.Logf("AG News not found at %s: built-in data only", agnews)
+	}
+	return texts, failures
+}
+
+// predictJSON runs cmd/predict -json, built from gornn's main module, on
+// texts (one a line on its standard input) and returns its answer for
+// each text.
+func predictJSON(t *testing.T, model string, texts []string) map[string]string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "predict")
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "./cmd/predict")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building cmd/predict: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-model", model, "-json")
+	cmd.Stdin = strings.NewReader(strings.Join(texts, "\n") + "\n")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("cmd/predict: %v", err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(lines) != len(texts) {
+		t.Fatalf("cmd/predict answered %d lines for %d texts", len(lines), len(texts))
+	}
+	answers := map[string]string{}
+	for i, text := range texts {
+		answers[text] = lines[i]
+	}
+	return answers
+}
+
+// readShards returns the lines of every shard written under prefix.
+func readShards(t *testing.T, prefix string) []string {
+	t.Helper()
+	names, err := filepath.Glob(prefix + "-[0-9][0-9][0-9][0-9][0-9]-of-*.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, name := range names {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(nil, 4<<20)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return lines
+}
+
+// TestPipeline runs the pipeline on the local runner over the built-in
+// data (and the AG News evaluation rows when present): every text is
+// scored once, each output line equals cmd/predict -json for the same
+// text, and the bad lines are in the dead-letter output with their file
+// and line.
+func TestPipeline(t *testing.T) {
+	model := classifierDir(t)
+	in, out := t.TempDir(), t.TempDir()
+	texts, failures := writeInputs(t, in)
+	cfg := config{Inputs: []string{filepath.Join(in, "*.txt"), filepath.Join(in, "*.jsonl")}, Format: "auto", TextField: "text",
+		Model: model, Output: filepath.Join(out, "scored"), Shards: 3, Batch: 16}
+	var stderr bytes.Buffer
+	if code := run(context.Background(), cfg, &stderr); code != exitOK {
+		t.Fatalf("exit status %d: %s", code, stderr.String())
+	}
+
+	want := predictJSON(t, model, texts)
+	scored := readShards(t, filepath.Join(out, "scored"))
+	if len(scored) != len(texts) {
+		t.Errorf("%d lines scored, want %d", len(scored), len(texts))
+	}
+	seen := map[string]int{}
+	for _, line := range scored {
+		var answer struct{ Text string }
+		if err := json.Unmarshal([]byte(line), &answer); err != nil {
+			t.Fatalf("output line %q: %v", line, err)
+		}
+		seen[answer.Text]++
+		if line != want[answer.Text] {
+			t.Errorf("text %q:\n beamscore    %s\n cmd/predict  %s", answer.Text, line, want[answer.Text])
+		}
+	}
+	for _, text := range texts {
+		if seen[text] == 0 {
+			t.Errorf("text %q was not scored", text)
+		}
+	}
+
+	var got []string
+	for _, line := range readShards(t, filepath.Join(out, "scored-errors")) {
+		var f failure
+		if err := json.Unmarshal([]byte(line), &f); err != nil {
+			t.Fatalf("dead letter %q: %v", line, err)
+		}
+		got = append(got, fmt.Sprintf("%s:%d: %s", f.File, f.Line, f.Error))
+	}
+	sort.Strings(got)
+	sort.Strings(failures)
+	if len(got) != len(failures) {
+		t.Fatalf("dead letters:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(failures, "\n"))
+	}
+	for i := range got {
+		if !strings.HasPrefix(got[i], failures[i]) {
+			t.Errorf("dead letter %q, want %q...", got[i], failures[i])
+		}
+	}
+}
+
+// TestUsage checks the settings refused before any pipeline runs.
+func TestUsage(t *testing.T) {
+	good := config{Inputs: []string{"x"}, Format: "auto", TextField: "text", Model: "m", Output: "o", Shards: 1}
+	for _, c := range []struct {
+		change func(*config)
+		want   string
+	}{
+		{func(c *config) { c.Inputs = nil }, "-input is required"},
+		{func(c *config) { c.Model = "" }, "-model is required"},
+		{func(c *config) { c.Output = "" }, "-output is required"},
+		{func(c *config) { c.Format = "xml" }, `-format "xml"`},
+		{func(c *config) { c.Shards = 0 }, "-shards 0"},
+		{func(c *config) { c.Batch = -1 }, "-batch -1"},
+	} {
+		cfg := good
+		c.change(&cfg)
+		var stderr bytes.Buffer
+		if code := run(context.Background(), cfg, &stderr); code != exitUsage || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("exit status %d, %q: want %d and %q", code, stderr.String(), exitUsage, c.want)
+		}
+	}
+}
+
+// TestReadLines checks line numbers, line ends and overlong lines.
+func TestReadLines(t *testing.T) {
+	long := strings.Repeat("x", maxLine+1)
+	input := "first\r\nsecond\n\n" + long + "\nlast"
+	var got []string
+	err := readLines(strings.NewReader(input), func(n int, data []byte, tooLong bool) {
+		got = append(got, fmt.Sprintf("%d %d %v", n, len(data), tooLong))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"1 5 false", "2 6 false", "3 0 false", fmt.Sprintf("4 %d true", maxExcerpt), "5 4 false"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("lines %v, want %v", got, want)
+	}
+}
