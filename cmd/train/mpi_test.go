@@ -23,10 +23,11 @@ import (
 	"github.com/gornn/gornn/train"
 )
 
-// mpiArgs are the runs' settings: 4 epochs of the built-in data, with
-// dropout (masks that must match across ranks), long enough (some
-// seconds) for a signal to land in the middle.
-var mpiArgs = []string{"-builtin", "6000", "-epochs", "4", "-embed", "16", "-hidden", "16", "-layers", "2", "-dropout", "0.2", "-seed", "3"}
+// mpiArgs are the runs' settings: 2 epochs of the built-in data, with
+// dropout (masks that must match across ranks), long enough (several
+// seconds) for mpirun to pass a signal on in the middle (see
+// sigkillTimeout).
+var mpiArgs = []string{"-builtin", "36000", "-epochs", "2", "-embed", "16", "-hidden", "16", "-layers", "2", "-dropout", "0.2", "-seed", "3"}
 
 // mpiHarness builds gornn-train with -tags mpi and runs it, under mpirun
 // or alone.
@@ -52,13 +53,20 @@ func newMPIHarness(t *testing.T) *mpiHarness {
 	return &mpiHarness{t: t, mpirun: mpirun, bin: bin}
 }
 
+// sigkillTimeout is the seconds mpirun waits, after a SIGTERM, before it
+// passes it on to the ranks, and again before it kills them: the ranks'
+// time to finish a batch and save on a busy machine (OpenMPI's default
+// is 1).
+const sigkillTimeout = "2"
+
 // command returns the command that runs gornn-train with args on ranks
 // processes under mpirun (-mpi added), or alone when ranks is 0.
 func (h *mpiHarness) command(ranks int, args ...string) *exec.Cmd {
 	if ranks == 0 {
 		return exec.Command(h.bin, args...)
 	}
-	full := append([]string{"--allow-run-as-root", "--oversubscribe", "-np", strconv.Itoa(ranks), h.bin, "-mpi"}, args...)
+	full := append([]string{"--allow-run-as-root", "--oversubscribe", "--mca", "odls_base_sigkill_timeout", sigkillTimeout,
+		"-np", strconv.Itoa(ranks), h.bin, "-mpi"}, args...)
 	return exec.Command(h.mpirun, full...)
 }
 
@@ -197,7 +205,8 @@ func trainerPosition(t *testing.T, run string) (epoch, batch int) {
 // TestMPI trains over MPI on this machine (mpirun -np 2, one worker per
 // rank) and checks what the issue asks: the weights equal one process
 // with two workers (1e-6) and a second MPI run (bit for bit); a SIGTERM to
-// mpirun saves the run, and -resume finishes it with the uninterrupted
+// mpirun (once rank 0 reports progress; mpirun passes it on sigkillTimeout
+// seconds later) saves the run, and -resume finishes it with the uninterrupted
 // run's weights, with two ranks (bit for bit) and with one (1e-6); a rank
 // killed or stopped ends the job with an error naming it.
 func TestMPI(t *testing.T) {
@@ -230,7 +239,7 @@ func TestMPI(t *testing.T) {
 			t.Fatalf("no word of the saved run:\n%s", out)
 		}
 		epoch, batch := trainerPosition(t, run("stopped"))
-		if epoch >= 4 {
+		if epoch >= 2 {
 			t.Fatalf("the run ended (epoch %d) before the signal reached the ranks; give it more data", epoch)
 		}
 		t.Logf("interrupted at epoch %d batch %d", epoch+1, batch)
