@@ -182,7 +182,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.Impl, "impl", "fused", "graph implementation: fused or composed (the slower reference)")
 	// training
 	fs.IntVar(&o.Epochs, "epochs", 5, "passes over the training data")
-	fs.IntVar(&o.Batch, "batch", 16, "batch size")
+	fs.IntVar(&o.Batch, "batch", datasets.DefaultBatchSize, "batch size")
 	fs.Float64Var(&o.LR, "lr", 1e-3, "learning rate")
 	fs.StringVar(&o.Optimizer, "optimizer", "adam", "optimizer: sgd, adam, rmsprop or adagrad")
 	fs.Float64Var(&o.Momentum, "momentum", 0, "momentum of sgd and rmsprop")
