@@ -8,7 +8,6 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/metrics"
-	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -29,7 +28,7 @@ type Options struct {
 }
 
 // Classifier is a recurrent text classifier (see the package doc). Its
-// parameters are shared by every graph it compiles. It is a train.Model.
+// parameters are shared by every graph it compiles. It is a Model.
 // A Classifier is not safe for concurrent use.
 type Classifier struct {
 	cfg       Config
@@ -48,7 +47,7 @@ type Classifier struct {
 	workspaces map[int]*graph.Workspace
 }
 
-var _ train.Model = (*Classifier)(nil)
+var _ Model = (*Classifier)(nil)
 
 type networkKey struct {
 	batch, steps int
@@ -147,7 +146,7 @@ func bucketSteps(steps int) int { return (steps + 15) / 16 * 16 }
 // Network returns a compiled network for batches shaped like b (its rows
 // and padded length), built for mode; replica tells apart the networks of
 // parallel workers. Networks are cached (see Options.MaxGraphs).
-func (c *Classifier) Network(b datasets.Batch, mode graph.Mode, replica int) (train.Network, error) {
+func (c *Classifier) Network(b datasets.Batch, mode graph.Mode, replica int) (Network, error) {
 	return c.network(b.Size, b.Steps, mode, replica)
 }
 
@@ -222,7 +221,7 @@ func (c *Classifier) build(batch, steps int, mode graph.Mode, replica int) (*net
 
 // network is one compiled classifier graph: its inputs, the logits [B, C]
 // and, unless built for Predict, the mean cross-entropy loss. It is a
-// train.Network.
+// Network.
 type network struct {
 	g       *graph.Graph
 	mode    graph.Mode

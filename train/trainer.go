@@ -15,6 +15,7 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/metrics"
+	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
 
@@ -131,11 +132,11 @@ func (e *NonFiniteLossError) Error() string {
 	return fmt.Sprintf("train: epoch %d step %d: loss is %v", e.Epoch, e.Step, e.Loss)
 }
 
-// Trainer trains a Model with one loop shared by every model and task:
+// Trainer trains a models.Model with one loop shared by every model and task:
 // epochs of shuffled padded batches, data-parallel workers, an optimizer
 // step per batch, validation and checkpoints each epoch.
 type Trainer struct {
-	model     Model
+	model     models.Model
 	cfg       Config
 	objective metrics.Objective
 	params    *graph.Params
@@ -147,7 +148,7 @@ type Trainer struct {
 }
 
 // New returns a trainer for model with cfg.
-func New(model Model, cfg Config) (*Trainer, error) {
+func New(model models.Model, cfg Config) (*Trainer, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -362,7 +363,7 @@ func (t *Trainer) Step(b datasets.Batch, lr float64) (loss float64, err error) {
 
 // step is Step, also returning the weight (rows or tokens) of the loss.
 func (t *Trainer) step(b datasets.Batch, lr float64) (loss float64, weight int, err error) {
-	split, err := runSplit(t.model, b, graph.Train, t.cfg.Workers, func(w int, net Network) {
+	split, err := runSplit(t.model, b, graph.Train, t.cfg.Workers, func(w int, net models.Network) {
 		t.rngs[w].Seed(stepSeed(t.cfg.Seed, t.state.Step, w))
 		net.SetRNG(t.rngs[w])
 	})

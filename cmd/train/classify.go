@@ -9,7 +9,6 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/models"
-	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
 )
 
@@ -84,7 +83,7 @@ func (classifyTask) prepare(o *options, w io.Writer) (*taskData, error) {
 	return &taskData{train: data.Train, val: data.Val, prepared: data}, nil
 }
 
-func (classifyTask) model(o *options, data *taskData) (train.Model, error) {
+func (classifyTask) model(o *options, data *taskData) (models.Model, error) {
 	cfg, err := classifierConfig(o)
 	if err != nil {
 		return nil, err
@@ -97,7 +96,7 @@ func (classifyTask) model(o *options, data *taskData) (train.Model, error) {
 	return models.New(cfg, data.prepared.Vocab, models.Options{Seed: o.Seed, Impl: impl})
 }
 
-func (classifyTask) load(o *options, _ *taskData, dir string) (train.Model, error) {
+func (classifyTask) load(o *options, _ *taskData, dir string) (models.Model, error) {
 	impl, err := o.impl()
 	if err != nil {
 		return nil, err
@@ -105,7 +104,7 @@ func (classifyTask) load(o *options, _ *taskData, dir string) (train.Model, erro
 	return models.Load(dir, models.Options{Seed: o.Seed, Impl: impl})
 }
 
-func (classifyTask) describe(w io.Writer, _ *options, m train.Model) {
+func (classifyTask) describe(w io.Writer, _ *options, m models.Model) {
 	cfg := m.(*models.Classifier).Config()
 	fmt.Fprintf(w, "model: %s, %d layer(s)%s, embed %d, hidden %d, pooling %s: %d parameters\n",
 		cfg.Cell, cfg.NumLayers, map[bool]string{true: " bidirectional", false: ""}[cfg.Bidirectional],

@@ -36,6 +36,7 @@ import (
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/internal/atomicfile"
 	"github.com/gornn/gornn/internal/regularfile"
+	"github.com/gornn/gornn/models"
 	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
 )
@@ -370,7 +371,7 @@ func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var model train.Model
+	var model models.Model
 	if o.Resume != "" {
 		model, err = t.load(&o, data, filepath.Join(o.Out, train.LastDir))
 	} else {
