@@ -372,6 +372,9 @@ func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	var model train.Model
 	if o.Resume != "" {
+		if err := train.RecoverRun(o.Out); err != nil { // before the model in last/ is trusted
+			return err
+		}
 		model, err = t.load(&o, data, filepath.Join(o.Out, train.LastDir))
 	} else {
 		model, err = t.model(&o, data)
@@ -489,8 +492,8 @@ func summarize(w io.Writer, out string, result *train.Result) {
 	if acc, ok := last.Train["accuracy"]; ok {
 		fmt.Fprintf(w, ", train accuracy %.4f", acc)
 	}
-	if result.BestEpoch > 0 {
-		best := result.Epochs[result.BestEpoch-1]
+	if i := result.BestEpoch - 1; i >= 0 && i < len(result.Epochs) {
+		best := result.Epochs[i]
 		value := best.ValLoss
 		if v, ok := best.Val[best.Objective]; ok {
 			value = v
