@@ -57,7 +57,8 @@ type Config struct {
 	// OutDir receives best/ and last/ checkpoints, metrics.jsonl and
 	// curves.png. Default "": nothing is written.
 	OutDir string `json:"-"`
-	// Progress receives a progress bar (a terminal) or progress lines.
+	// Progress receives a progress bar (a terminal) or progress lines
+	// during each epoch, and its EpochSummary line after validation.
 	// Default nil: silent.
 	Progress io.Writer `json:"-"`
 	// OnEpoch is called after each epoch with its metrics; an error stops
@@ -254,6 +255,9 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 		}
 		result.Epochs = append(result.Epochs, m)
 		result.BestEpoch = t.state.BestEpoch
+		if cfg.Progress != nil {
+			fmt.Fprintln(cfg.Progress, EpochSummary(m, cfg.Epochs))
+		}
 		if cfg.OnEpoch != nil {
 			if err := cfg.OnEpoch(m); err != nil {
 				return result, err
