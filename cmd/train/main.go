@@ -36,6 +36,7 @@ import (
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/internal/atomicfile"
 	"github.com/gornn/gornn/internal/regularfile"
+	"github.com/gornn/gornn/models"
 	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
 )
@@ -299,6 +300,14 @@ func (o options) check() error {
 	for _, p := range positive {
 		if p.value <= 0 {
 			return bad("%s %d: must be positive", p.name, p.value)
+		}
+	}
+	for _, l := range []struct {
+		intFlag
+		max int
+	}{{intFlag{"-embed", o.Embed}, models.MaxEmbedDim}, {intFlag{"-hidden", o.Hidden}, models.MaxHiddenSize}, {intFlag{"-layers", o.Layers}, models.MaxNumLayers}} {
+		if l.value > l.max {
+			return bad("%s %d: over the limit of %d", l.name, l.value, l.max)
 		}
 	}
 	for _, p := range []intFlag{{"-max-len", o.MaxLen}, {"-min-freq", o.MinFreq}, {"-patience", o.Patience}} {
