@@ -330,3 +330,32 @@ func TestFitRefusesAnotherRunsLog(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeIntoAnotherDirectory refuses to continue a run in another
+// OutDir, whose metrics log would not match, and resumes with no OutDir,
+// writing nothing.
+func TestResumeIntoAnotherDirectory(t *testing.T) {
+	data := smallData(t)
+	dir := t.TempDir()
+	cfg := train.Config{BatchSize: 16, OutDir: dir}
+	tr, err := train.New(smallModel(t, data, 0), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Fit(context.Background(), data.Train, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		outDir, want string
+	}{{t.TempDir(), "a run goes on in its own directory"}, {"", ""}, {dir + "/.", ""}} {
+		cfg.OutDir = c.outDir
+		tr, err := train.New(smallModel(t, data, 0), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tr.Resume(dir)
+		if (c.want == "" && err != nil) || (c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want))) {
+			t.Errorf("OutDir %q: Resume: %v, want %q", c.outDir, err, c.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package train
 import (
 	"encoding/json"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -109,8 +110,13 @@ func (t *Trainer) saveBest(epoch, step int) error {
 // epochs after the checkpoint (left by a crash before it was replaced),
 // and rewrites best/ when a crash came between the two checkpoints. The
 // trainer's settings must match the run's, except Epochs, which may grow,
-// and Workers, Progress and OutDir.
+// and Workers and Progress; its OutDir must be dir, where the run goes on,
+// or "" to write nothing more.
 func (t *Trainer) Resume(dir string) error {
+	writes := t.cfg.OutDir != ""
+	if writes && !sameDir(dir, t.cfg.OutDir) {
+		return errors.Errorf("train: resuming %s with OutDir %s: a run goes on in its own directory", dir, t.cfg.OutDir)
+	}
 	man, err := recoverRun(dir)
 	if err != nil {
 		return err
@@ -179,6 +185,9 @@ func (t *Trainer) Resume(dir string) error {
 	}
 	st.Config = t.cfg
 	t.state, t.train, t.checkpointed = st, train, true
+	if !writes {
+		return nil
+	}
 	if len(prefix) < len(all) { // epochs after the checkpoint, or a torn line
 		if err := atomicfile.WriteFile(logPath, func(w io.Writer) error { _, err := w.Write(prefix); return err }); err != nil {
 			return errors.Wrap(err, "train: resuming")
@@ -189,10 +198,20 @@ func (t *Trainer) Resume(dir string) error {
 			return err
 		}
 	}
-	if len(epochs) == 0 || t.cfg.OutDir == "" {
+	if len(epochs) == 0 {
 		return nil
 	}
-	return PlotCurves(filepath.Join(t.cfg.OutDir, CurvesFile), epochs)
+	return PlotCurves(filepath.Join(dir, CurvesFile), epochs)
+}
+
+// sameDir reports whether the paths a and b name one existing folder.
+func sameDir(a, b string) bool {
+	ai, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	bi, err := os.Stat(b)
+	return err == nil && os.SameFile(ai, bi)
 }
 
 // settingsOf returns the settings of cfg that a resumed run must share with
