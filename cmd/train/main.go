@@ -11,7 +11,9 @@
 //
 // A new run refuses an -out directory that already holds a run, unless
 // -overwrite replaces it. run.json records the data paths made absolute,
-// so -resume works from any working directory.
+// so -resume works from any working directory. Checkpoints are written
+// whole (see train.Resume), so a run killed at any moment, kill -9
+// included, resumes exactly or is refused with the reason.
 //
 // Exit status: 0 on success, 1 when training fails, 2 for bad usage, 130
 // or 143 when interrupted by SIGINT or SIGTERM (the run is saved and can be
