@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -48,10 +50,11 @@ var killArgs = []string{"-builtin", "200", "-epochs", "4", "-embed", "8", "-hidd
 // weights, optimizer state, best model and metrics of a run never killed,
 // bit for bit. The kills come at random times, at random moments of a
 // checkpoint write (when a temporary file or folder appears in the run
-// directory), and during the save that a SIGINT starts. A run killed before
-// its first checkpoint (or its run.json) may refuse to resume, saying so,
-// and is started again. CI kills a few times; GORNN_KILL_TEST=1 kills 150 times, and
-// GORNN_KILL_SEED repeats a sequence of kills.
+// directory), and during the save that a SIGINT starts. A run killed
+// before its first checkpoint (or its run.json) may refuse to resume,
+// saying so, and is started again. CI kills a few times; GORNN_KILL_TEST=1
+// kills 150 times, and GORNN_KILL_SEED repeats a sequence of kills (as
+// far as timing allows).
 func TestKillResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts training processes")
