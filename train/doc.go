@@ -40,9 +40,13 @@
 // curves as curves.png; and Progress, a progress bar on a terminal or plain
 // lines in a log.
 //
-// Everything that writes a checkpoint file goes through an atomic writer
-// (internal/atomicfile), so that a crash leaves either the old file or the
-// new one.
+// A checkpoint (last/, best/) is one unit: a folder written whole and
+// renamed into place (internal/atomicfile), closed by a manifest of its
+// files' sizes and SHA-256 that also ties last/ to the metrics log. A run
+// killed at any moment, kill -9 included, leaves a directory that Resume
+// either continues exactly or refuses with a message saying what
+// disagrees (see Resume and RecoverRun); a new run saves its first
+// checkpoint before it trains.
 //
 // A training step, as the Trainer runs it:
 //

@@ -11,7 +11,9 @@
 //
 // A new run refuses an -out directory that already holds a run, unless
 // -overwrite replaces it. run.json records the data paths made absolute,
-// so -resume works from any working directory.
+// so -resume works from any working directory. Checkpoints are written
+// whole (see train.Resume), so a run killed at any moment, kill -9
+// included, resumes exactly or is refused with the reason.
 //
 // Exit status: 0 on success, 1 when training fails, 2 for bad usage, 130
 // or 143 when interrupted by SIGINT or SIGTERM (the run is saved and can be
@@ -302,6 +304,14 @@ func (o options) check() error {
 			return bad("%s %d: must be positive", p.name, p.value)
 		}
 	}
+	for _, l := range []struct {
+		intFlag
+		max int
+	}{{intFlag{"-embed", o.Embed}, models.MaxEmbedDim}, {intFlag{"-hidden", o.Hidden}, models.MaxHiddenSize}, {intFlag{"-layers", o.Layers}, models.MaxNumLayers}} {
+		if l.value > l.max {
+			return bad("%s %d: over the limit of %d", l.name, l.value, l.max)
+		}
+	}
 	for _, p := range []intFlag{{"-max-len", o.MaxLen}, {"-min-freq", o.MinFreq}, {"-patience", o.Patience}} {
 		if p.value < 0 {
 			return bad("%s %d: must not be negative", p.name, p.value)
@@ -373,6 +383,9 @@ func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	var model models.Model
 	if o.Resume != "" {
+		if err := train.RecoverRun(o.Out); err != nil { // before the model in last/ is trusted
+			return err
+		}
 		model, err = t.load(&o, data, filepath.Join(o.Out, train.LastDir))
 	} else {
 		model, err = t.model(&o, data)
@@ -490,8 +503,8 @@ func summarize(w io.Writer, out string, result *train.Result) {
 	if acc, ok := last.Train["accuracy"]; ok {
 		fmt.Fprintf(w, ", train accuracy %.4f", acc)
 	}
-	if result.BestEpoch > 0 {
-		best := result.Epochs[result.BestEpoch-1]
+	if i := result.BestEpoch - 1; i >= 0 && i < len(result.Epochs) {
+		best := result.Epochs[i]
 		value := best.ValLoss
 		if v, ok := best.Val[best.Objective]; ok {
 			value = v
