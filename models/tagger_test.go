@@ -51,7 +51,7 @@ func nerData(t *testing.T) *datasets.PreparedTagged {
 }
 
 func nerConfig(crf bool) TaggerConfig {
-	return TaggerConfig{Cell: graph.LSTM, EmbedDim: 6, HiddenSize: 5, CRF: crf, Scheme: metrics.IOB2, Constrained: crf, CharDim: 3, CharHidden: 2}
+	return TaggerConfig{Cell: graph.LSTM, EmbedDim: 6, HiddenSize: 5, CRF: crf, Scheme: metrics.IOB2, Constrained: crf, CharDim: 3, CharHidden: 2, MaxWordChars: 8}
 }
 
 // TestTaggerTrains trains a softmax and a CRF tagger, with character
