@@ -17,7 +17,7 @@ func FuzzLoadCoNLL(f *testing.F) {
 		for _, name := range []string{"data.conll", "data.jsonl"} {
 			path := writeFile(t, dir, name, string(data))
 			for _, lenient := range []bool{false, true} {
-				opts := TaggedOptions{TagCol: int(tagCol % 4), MaxLineBytes: int(limit), MaxTokens: 50, Lenient: lenient}
+				opts := TaggedOptions{TagColumn: int(tagCol % 4), MaxLineBytes: int(limit), MaxTokens: 50, Lenient: lenient}
 				d, err := LoadTagged(path, opts)
 				if err != nil {
 					continue

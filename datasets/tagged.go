@@ -60,13 +60,13 @@ type TaggedOptions struct {
 	// Format is FormatCoNLL or FormatJSONL; "" or FormatAuto means JSON
 	// Lines for a .jsonl or .json file and CoNLL for any other.
 	Format Format
-	// TokenCol is the 0-based column of the tokens (CoNLL); a negative
-	// value counts from the end, -1 being the last column. Default 0.
-	TokenCol int
-	// TagCol is the column of the tags, as TokenCol. Default (0): the last
-	// column, -1, since column 0 holds the tokens by default; a file with
-	// its tags first gives them as -N for its N columns.
-	TagCol int
+	// TokenColumn is the column of the tokens (CoNLL), numbered from 1 as
+	// awk's $1 and cut -f1 number them; a negative number counts from the
+	// end, -1 being the last column. Default (0): 1.
+	TokenColumn int
+	// TagColumn is the column of the tags, numbered as TokenColumn.
+	// Default (0): -1, the last column.
+	TagColumn int
 	// TokensKey and TagsKey are the JSON Lines keys of the token and tag
 	// arrays. Defaults "tokens" and "tags".
 	TokensKey, TagsKey string
@@ -85,8 +85,11 @@ func (o TaggedOptions) withDefaults() (TaggedOptions, error) {
 	if o.Format == "" {
 		o.Format = FormatAuto
 	}
-	if o.TagCol == 0 {
-		o.TagCol = -1
+	if o.TokenColumn == 0 {
+		o.TokenColumn = 1
+	}
+	if o.TagColumn == 0 {
+		o.TagColumn = -1
 	}
 	if o.TokensKey == "" {
 		o.TokensKey = "tokens"
@@ -103,8 +106,8 @@ func (o TaggedOptions) withDefaults() (TaggedOptions, error) {
 	switch {
 	case o.MaxTokens < 0 || o.MaxLineBytes < 0:
 		return o, errors.Errorf("MaxTokens %d and MaxLineBytes %d must be positive (or 0 for the default)", o.MaxTokens, o.MaxLineBytes)
-	case o.TokenCol == o.TagCol:
-		return o, errors.Errorf("the token and tag columns are both %d", o.TokenCol)
+	case o.TokenColumn == o.TagColumn:
+		return o, errors.Errorf("the token and tag columns are both %d", o.TokenColumn)
 	}
 	return o, nil
 }
@@ -220,7 +223,7 @@ func readCoNLL(r io.Reader, path string, opts TaggedOptions, sink *rowSink) ([]S
 			problem = fmt.Sprintf("%d columns, want %d like line %d", len(fields), cur.columns, cur.Line)
 		default:
 			cur.columns = len(fields)
-			token, tag, p := conllColumns(fields, opts.TokenCol, opts.TagCol)
+			token, tag, p := conllColumns(fields, opts.TokenColumn, opts.TagColumn)
 			if p == "" {
 				if bad := tagProblem(tag); bad != "" {
 					p = "tag " + bad
@@ -241,16 +244,18 @@ func readCoNLL(r io.Reader, path string, opts TaggedOptions, sink *rowSink) ([]S
 	return sentences, nil
 }
 
-// conllColumns picks the token and the tag out of a line's fields.
+// conllColumns picks the token and the tag out of a line's fields, by
+// column numbers from 1 (negative from the end).
 func conllColumns(fields []string, tokenCol, tagCol int) (token, tag, problem string) {
 	pick := func(col int) (string, bool) {
+		i := col - 1
 		if col < 0 {
-			col += len(fields)
+			i = col + len(fields)
 		}
-		if col < 0 || col >= len(fields) {
+		if i < 0 || i >= len(fields) {
 			return "", false
 		}
-		return fields[col], true
+		return fields[i], true
 	}
 	token, okToken := pick(tokenCol)
 	tag, okTag := pick(tagCol)

@@ -27,7 +27,7 @@ BRUSSELS NNP B-NP B-LOC
 // token and tag columns, by index from either end.
 func TestLoadCoNLL(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "train.txt", conllText)
-	for _, opts := range []TaggedOptions{{}, {TagCol: 3}, {TokenCol: -4, TagCol: -1}} {
+	for _, opts := range []TaggedOptions{{}, {TagColumn: 4}, {TokenColumn: -4, TagColumn: -1}} {
 		d, err := LoadTagged(path, opts)
 		if err != nil {
 			t.Fatal(err)
@@ -41,7 +41,7 @@ func TestLoadCoNLL(t *testing.T) {
 			t.Errorf("%+v: sentences\n%v\nwant\n%v", opts, d.Sentences, want)
 		}
 	}
-	d, err := LoadTagged(path, TaggedOptions{TagCol: 2})
+	d, err := LoadTagged(path, TaggedOptions{TagColumn: 3})
 	if err != nil || d.Sentences[0].Tags[3] != "I-NP" {
 		t.Errorf("chunk column: %v %v", d, err)
 	}
@@ -58,13 +58,13 @@ func TestLoadTaggedMalformed(t *testing.T) {
 		kept                int      // sentences a lenient load keeps; -1: it fails too
 	}{
 		{"wrong column count", "a.conll", "a X O\nb Y\nc Z O\n\nd X O\n", TaggedOptions{}, []string{"a.conll:2:", "2 columns, want 3 like line 1"}, 1},
-		{"too few columns", "a.conll", "a\nb\n", TaggedOptions{TagCol: 1}, []string{"a.conll:1:", "no token column 0 or tag column 1"}, -1},
+		{"too few columns", "a.conll", "a\nb\n", TaggedOptions{TagColumn: 2}, []string{"a.conll:1:", "no token column 1 or tag column 2"}, -1},
 		{"sentence over the limit", "a.conll", "a O\nb O\nc O\n\nd O\n", TaggedOptions{MaxTokens: 2}, []string{"a.conll:1:", "sentence of 3 tokens is over the limit of 2"}, 1},
 		{"empty file", "a.conll", "", TaggedOptions{}, []string{"a.conll: no sentences"}, -1},
 		{"only blank lines and documents", "a.conll", "\n\n-DOCSTART- O\n\n", TaggedOptions{}, []string{"no sentences"}, -1},
 		{"invalid UTF-8", "a.conll", "a O\n\xff O\n\nb O\n", TaggedOptions{}, []string{"a.conll:2:", "invalid UTF-8"}, 1},
 		{"overlong line", "a.conll", "a O\n" + strings.Repeat("x", 50) + " O\n\nb O\n", TaggedOptions{MaxLineBytes: 20}, []string{"a.conll:2:", "longer than 20 bytes"}, 1},
-		{"same columns", "a.conll", "a O\n", TaggedOptions{TokenCol: 1, TagCol: 1}, []string{"both 1"}, -1},
+		{"same columns", "a.conll", "a O\n", TaggedOptions{TokenColumn: 2, TagColumn: 2}, []string{"both 2"}, -1},
 		{"json: lengths differ", "a.jsonl", `{"tokens": ["a", "b"], "tags": ["O"]}` + "\n" + `{"tokens": ["c"], "tags": ["O"]}`, TaggedOptions{}, []string{"a.jsonl:1:", `field "tags": 1 tags for 2 tokens`}, 1},
 		{"json: missing key", "a.jsonl", `{"tokens": ["a"]}` + "\n", TaggedOptions{}, []string{"a.jsonl:1:", `field "tags": missing`}, -1},
 		{"json: not strings", "a.jsonl", `{"tokens": [1], "tags": ["O"]}` + "\n", TaggedOptions{}, []string{`field "tokens": want an array of strings`}, -1},
