@@ -260,7 +260,7 @@ func conllColumns(fields []string, tokenCol, tagCol int) (token, tag, problem st
 	token, okToken := pick(tokenCol)
 	tag, okTag := pick(tagCol)
 	if !okToken || !okTag {
-		return "", "", fmt.Sprintf("%d columns: no token column %d or tag column %d", len(fields), tokenCol, tagCol)
+		return "", "", fmt.Sprintf("%d columns, too few for token column %d and tag column %d (numbered from 1)", len(fields), tokenCol, tagCol)
 	}
 	return token, tag, ""
 }

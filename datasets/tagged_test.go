@@ -58,7 +58,7 @@ func TestLoadTaggedMalformed(t *testing.T) {
 		kept                int      // sentences a lenient load keeps; -1: it fails too
 	}{
 		{"wrong column count", "a.conll", "a X O\nb Y\nc Z O\n\nd X O\n", TaggedOptions{}, []string{"a.conll:2:", "2 columns, want 3 like line 1"}, 1},
-		{"too few columns", "a.conll", "a\nb\n", TaggedOptions{TagColumn: 2}, []string{"a.conll:1:", "no token column 1 or tag column 2"}, -1},
+		{"too few columns", "a.conll", "a\nb\n", TaggedOptions{TagColumn: 2}, []string{"a.conll:1:", "too few for token column 1 and tag column 2"}, -1},
 		{"sentence over the limit", "a.conll", "a O\nb O\nc O\n\nd O\n", TaggedOptions{MaxTokens: 2}, []string{"a.conll:1:", "sentence of 3 tokens is over the limit of 2"}, 1},
 		{"empty file", "a.conll", "", TaggedOptions{}, []string{"a.conll: no sentences"}, -1},
 		{"only blank lines and documents", "a.conll", "\n\n-DOCSTART- O\n\n", TaggedOptions{}, []string{"no sentences"}, -1},
