@@ -119,7 +119,9 @@ func TestTagTaskErrors(t *testing.T) {
 	if err := os.WriteFile(wide, []byte("paris 1 2 3\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := func(name string) []string { return []string{"-out", filepath.Join(dir, name), "-quiet", "-epochs", "1"} }
+	out := func(name string) []string {
+		return []string{"-out", filepath.Join(dir, name), "-quiet", "-epochs", "1"}
+	}
 	cases := []struct {
 		name string
 		args []string
