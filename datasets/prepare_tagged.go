@@ -26,9 +26,12 @@ const DefaultMaxWordChars = 32
 // test split, validating on rows 6001..7600, the project's split), from
 // BuiltinTruecasing otherwise (with a 10% validation split).
 type TaggedSource struct {
-	// Path is the training data (see LoadTagged); "" means the built-in
-	// truecasing task.
+	// Path is the training data (see LoadTagged); "" means Sentences or,
+	// without them, the built-in truecasing task.
 	Path string
+	// Sentences, when Path is "", are the training data (rows of them
+	// chosen by TrainRows and ValRows as of a file's).
+	Sentences *Tagged
 	// Load says how to read Path and ValPath.
 	Load TaggedOptions
 	// TrainRows selects the training sentences (for the AG News
@@ -141,6 +144,8 @@ func (src TaggedSource) sentences() (trainD, valD *Tagged, data string, err erro
 			return nil, nil, "", err
 		}
 		data = src.Path
+	case src.Sentences != nil:
+		all, data = src.Sentences, src.Sentences.Path
 	case ok:
 		if all, err = TruecaseAGNews(filepath.Join(dir, "test.csv")); err != nil {
 			return nil, nil, "", err

@@ -59,13 +59,19 @@ const latencyTokens = 40
 // prints the report.
 func bench(o options, stdout, stderr io.Writer) error {
 	s := describeMachine(o)
-	data, err := prepare(o, &s)
+	var data benchData
+	var err error
+	if o.task == "tag" {
+		data.tagged, err = prepareTagged(o, &s)
+	} else {
+		data.classify, err = prepare(o, &s)
+	}
 	if err != nil {
 		return err
 	}
 	var request datasets.Batch
-	if !o.accuracy && slices.Contains(o.modes, modeLatency) {
-		if request, err = latencyRequest(data.Train); err != nil {
+	if !o.accuracy && slices.Contains(o.modes, modeLatency) && data.classify != nil {
+		if request, err = latencyRequest(data.classify.Train); err != nil {
 			return err
 		}
 		s.LatencyTokens, s.Requests = latencyTokens, o.requests
@@ -106,7 +112,7 @@ func bench(o options, stdout, stderr io.Writer) error {
 	}
 	for _, c := range o.configs {
 		dir := filepath.Join(tmp, c.name)
-		if err := writeRun(dir, c, data, o, epochs); err != nil {
+		if err := data.writeRun(dir, c, o, epochs); err != nil {
 			return errors.Wrap(err, c.name)
 		}
 		rep.Configs[c.name] = c.String()
@@ -118,8 +124,6 @@ func bench(o options, stdout, stderr io.Writer) error {
 			rep.Accuracy = append(rep.Accuracy, m)
 			continue
 		}
-		cfg := c.model
-		cfg.NumClasses = len(data.Classes)
 		for _, mode := range o.modes {
 			if mode == modeLatency {
 				if !c.latency {
@@ -140,7 +144,7 @@ func bench(o options, stdout, stderr io.Writer) error {
 			}
 			for _, side := range [][]result{m.Gornn, m.PyTorch} {
 				for i, res := range side {
-					side[i].FLOPs = modelFLOPs(cfg, mode, res.Tokens, res.Rows)
+					side[i].FLOPs = data.flops(c, mode, res.Tokens, res.Rows)
 				}
 			}
 			rep.Speed = append(rep.Speed, m)
