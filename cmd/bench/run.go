@@ -207,17 +207,24 @@ func writeRun(dir string, c benchConfig, data *datasets.Prepared, o options, epo
 	if err := model.Save(filepath.Join(dir, modelDir)); err != nil {
 		return err
 	}
-	plan, err := makePlan(data.Train, datasets.BatcherOptions{BatchSize: c.batch, Shuffle: true, Bucket: o.bucket, Seed: o.seed}, epochs)
+	return writePlans(dir, c, data.Train, data.Val, o, epochs)
+}
+
+// writePlans writes the plans of a run directory: the training rows'
+// batches (shuffled, epoch by epoch) and the evaluation rows' (in order),
+// when val is not nil.
+func writePlans(dir string, c benchConfig, train, val *datasets.Encoded, o options, epochs int) error {
+	plan, err := makePlan(train, datasets.BatcherOptions{BatchSize: c.batch, Shuffle: true, Bucket: o.bucket, Seed: o.seed}, epochs)
 	if err != nil {
 		return err
 	}
 	if err := writePlan(filepath.Join(dir, trainPlan), plan); err != nil {
 		return err
 	}
-	if data.Val == nil {
+	if val == nil {
 		return nil
 	}
-	if plan, err = makePlan(data.Val, datasets.BatcherOptions{BatchSize: c.batch}, 1); err != nil {
+	if plan, err = makePlan(val, datasets.BatcherOptions{BatchSize: c.batch}, 1); err != nil {
 		return err
 	}
 	return writePlan(filepath.Join(dir, evalPlan), plan)

@@ -132,18 +132,5 @@ func writeTagRun(dir string, c benchConfig, data *datasets.PreparedTagged, o opt
 	if err := model.Save(filepath.Join(dir, modelDir)); err != nil {
 		return err
 	}
-	plan, err := makePlan(data.Train, datasets.BatcherOptions{BatchSize: c.batch, Shuffle: true, Bucket: o.bucket, Seed: o.seed}, epochs)
-	if err != nil {
-		return err
-	}
-	if err := writePlan(filepath.Join(dir, trainPlan), plan); err != nil {
-		return err
-	}
-	if data.Val == nil {
-		return nil
-	}
-	if plan, err = makePlan(data.Val, datasets.BatcherOptions{BatchSize: c.batch}, 1); err != nil {
-		return err
-	}
-	return writePlan(filepath.Join(dir, evalPlan), plan)
+	return writePlans(dir, c, data.Train, data.Val, o, epochs)
 }
