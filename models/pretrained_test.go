@@ -1,0 +1,60 @@
+package models
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gornn/gornn/datasets"
+	"github.com/gornn/gornn/train"
+)
+
+// TestClassifierPretrained fills a classifier's embedding with vectors
+// (one by its lowercase form), freezes it, and trains a step: the
+// embedding keeps the vectors, the other weights move.
+func TestClassifierPretrained(t *testing.T) {
+	vocab := testVocab(t)
+	path := filepath.Join(t.TempDir(), "v.txt")
+	if err := os.WriteFile(path, []byte("good 1 2 3 4 5 6 7 8\nBAD 0 0 0 0 0 0 0 1\nbad 8 7 6 5 4 3 2 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vectors, err := datasets.ReadVectors(path, datasets.VectorOptions{Want: datasets.WantedBy(vocab)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(testConfig(), vocab, Options{Seed: 1, FreezeEmbeddings: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cov, err := c.UsePretrained(vectors)
+	if err != nil || cov.Exact != 2 || cov.Tokens != vocab.Len()-2 {
+		t.Fatalf("coverage %v, %v", cov, err)
+	}
+	emb := c.Params().Get("embedding.weight")
+	before := emb.Values()
+	if id := vocab.ID("bad"); fmt.Sprint(before[id*8:id*8+8]) != "[8 7 6 5 4 3 2 1]" {
+		t.Errorf("bad's row %v", before[id*8:id*8+8])
+	}
+	fc := c.Params().Get("fc.weight").Values()
+	tr, err := train.New(c, train.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := &datasets.Encoded{IDs: [][]int{{vocab.ID("good"), vocab.ID("bad")}, {vocab.ID("bad")}}, Labels: []int{0, 1}}
+	b, err := datasets.NewBatcher(enc, datasets.BatcherOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := b.Epoch(0)
+	it.Next()
+	if _, err := tr.Step(it.Batch(), 0.1); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(emb.Values()) != fmt.Sprint(before) {
+		t.Error("the frozen embedding changed")
+	}
+	if fmt.Sprint(c.Params().Get("fc.weight").Values()) == fmt.Sprint(fc) {
+		t.Error("the linear layer did not move")
+	}
+}
