@@ -66,3 +66,12 @@ func keep(g *Graph, n *G.Node) *G.Node {
 	}
 	return applyKernel(g, k, n).out
 }
+
+// Keep returns a node whose value after Run is n's, whatever the ops that
+// read n do with its memory: n itself in a Fused graph, a copy in a
+// Composed one (see keepKernel). A model reads its outputs through it
+// when a loss also consumes them (a tagger's emission scores).
+func Keep(g *Graph, n *G.Node) (k *G.Node, err error) {
+	defer recoverTo(&err, "graph: keeping "+n.Name())
+	return keep(g, n), nil
+}

@@ -13,8 +13,8 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Options are the settings of a Classifier that are not part of its saved
-// configuration. The zero value gives the defaults.
+// Options are the settings of a model (a Classifier, a Tagger) that are
+// not part of its saved configuration. The zero value gives the defaults.
 type Options struct {
 	// Seed seeds the initial weights.
 	Seed uint64
@@ -25,6 +25,9 @@ type Options struct {
 	MaxGraphs int
 	// PredictBatch is the batch size of Predict. Default 64.
 	PredictBatch int
+	// FreezeEmbeddings keeps the word embedding as it is (pretrained
+	// vectors, say) while the rest trains (graph.Param.Frozen).
+	FreezeEmbeddings bool
 }
 
 // Classifier is a recurrent text classifier (see the package doc). Its
@@ -105,6 +108,7 @@ func New(cfg Config, vocab *datasets.Vocab, opts Options) (*Classifier, error) {
 	if c.embedding, err = graph.NewEmbedding(params, "embedding", cfg.VocabSize, cfg.EmbedDim, datasets.PadID); err != nil {
 		return nil, err
 	}
+	c.embedding.Weight.Frozen = opts.FreezeEmbeddings
 	if c.rnn, err = graph.NewRecurrent(params, "rnn", cfg.Recurrent()); err != nil {
 		return nil, err
 	}

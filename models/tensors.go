@@ -32,17 +32,7 @@ func (cfg Config) Tensors() []TensorSpec { return slices.Collect(cfg.tensors()) 
 
 // ParameterCount returns the number of learnable scalars of a model for
 // cfg, the total size of Tensors, without listing them.
-func (cfg Config) ParameterCount() int64 {
-	var n int64
-	for spec := range cfg.tensors() {
-		size := int64(1)
-		for _, d := range spec.Shape {
-			size *= int64(d)
-		}
-		n += size
-	}
-	return n
-}
+func (cfg Config) ParameterCount() int64 { return countParameters(cfg.tensors()) }
 
 // tensors yields the entries of Tensors.
 func (cfg Config) tensors() iter.Seq[TensorSpec] {

@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 }
 
 // tiny is a config small enough for tests.
-var tiny = benchConfig{"tiny", models.Config{Cell: graph.LSTM, EmbedDim: 8, HiddenSize: 8, Pooling: graph.Last}, 8, true}
+var tiny = benchConfig{"tiny", models.Config{Cell: graph.LSTM, EmbedDim: 8, HiddenSize: 8, Pooling: graph.Last}, 8, true, nil}
 
 // TestWorker runs the gornn worker in each mode on a run directory of the
 // built-in dataset.

@@ -1,7 +1,10 @@
 // Command predict runs a model directory written by cmd/train (or by
 // PyTorch in the same layout) over texts: the kind of model, named by the
 // "format" of its config.json, says what it answers. A classifier
-// (gornn-classifier/1) labels each text.
+// (gornn-classifier/1) labels each text; a tagger (gornn-tagger/1) tags
+// each token of each text, its tokens split on white space, printing
+// token/TAG pairs or, with -json, the tokens, tags, probabilities (softmax)
+// or Viterbi score (CRF), and spans.
 //
 //	go run ./cmd/predict -model runs/X/best "the match was not good"
 //	echo "stocks fell sharply" | go run ./cmd/predict -model runs/X/best -json
@@ -88,7 +91,8 @@ type predictor func(dir string, texts []string, asJSON bool, out io.Writer) erro
 
 // predictors are the predictors by model format.
 var predictors = map[string]predictor{
-	models.FormatV1: classify,
+	models.FormatV1:       classify,
+	models.TaggerFormatV1: tag,
 }
 
 // formatList returns the known formats, for messages.

@@ -9,6 +9,15 @@
 //	go run ./cmd/train -data ../shared/data/ag_news/test.csv -train-rows 1:6000 -val-rows 6001:7600 -epochs 5
 //	go run ./cmd/train -resume runs/20261129-101500
 //
+// With -task tag it trains a tagger (models.Tagger), a tag per token: on
+// the built-in truecasing task (derived from AG News when the shared copy
+// is there, from built-in text otherwise), or on CoNLL column files or
+// JSON Lines of tokens and tags, with a softmax or a CRF, character
+// features and pretrained word vectors:
+//
+//	go run ./cmd/train -task tag
+//	go run ./cmd/train -task tag -data train.conll -val-data dev.conll -token-col 0 -tag-col 3 -scheme iob2 -crf -char-dim 25 -embeddings glove.6B.100d.txt -embed 100
+//
 // A new run refuses an -out directory that already holds a run, unless
 // -overwrite replaces it. run.json records the data paths made absolute,
 // so -resume works from any working directory. Checkpoints are written
@@ -98,7 +107,12 @@ type options struct {
 	Patience    int     `json:"patience"`
 	Workers     int     `json:"-"`
 
+	Embeddings         string `json:"embeddings"`
+	FreezeEmbeddings   bool   `json:"freeze_embeddings"`
+	EmbeddingsAddWords bool   `json:"embeddings_add_words"`
+
 	Classify classifyOptions `json:"classify"`
+	Tag      tagOptions      `json:"tag"`
 
 	Out       string `json:"-"`
 	Resume    string `json:"-"`
@@ -183,6 +197,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Hidden, "hidden", 32, "hidden state size")
 	fs.Float64Var(&o.Dropout, "dropout", 0, "dropout between recurrent layers")
 	fs.StringVar(&o.Impl, "impl", "fused", "graph implementation: fused or composed (the slower reference)")
+	fs.StringVar(&o.Embeddings, "embeddings", "", "pretrained word vectors for the embedding: GloVe, word2vec text or fastText .vec (header line or not); -embed must be their dimension")
+	fs.BoolVar(&o.FreezeEmbeddings, "freeze-embeddings", false, "keep the word embedding as it is while the rest trains (with -embeddings: the pretrained vectors)")
+	fs.BoolVar(&o.EmbeddingsAddWords, "embeddings-add-words", false, "add the -embeddings file's words the training data lack to the vocabulary (up to -vocab-size tokens in all; 0: every word)")
 	// training
 	fs.IntVar(&o.Epochs, "epochs", 5, "passes over the training data")
 	fs.IntVar(&o.Batch, "batch", datasets.DefaultBatchSize, "batch size")
@@ -448,7 +465,7 @@ func saveOptions(o options) error {
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return errors.Wrap(err, "run directory")
 	}
-	for _, path := range []*string{&o.Data, &o.ValData} {
+	for _, path := range []*string{&o.Data, &o.ValData, &o.Embeddings} {
 		if *path == "" {
 			continue
 		}
@@ -510,6 +527,9 @@ func summarize(w io.Writer, out string, result *train.Result) {
 			value = v
 		}
 		fmt.Fprintf(w, ", best validation %s %.4f (epoch %d)", best.Objective, value, best.Epoch)
+		if details, ok := best.ValDetails.(map[string]any); ok && details["report"] != nil {
+			fmt.Fprintf(w, "\nvalidation report (epoch %d):\n%s", best.Epoch, strings.TrimSuffix(fmt.Sprint(details["report"]), "\n"))
+		}
 	}
 	fmt.Fprintf(w, "\nmodel: %s\nmetrics: %s, %s\npredict: go run ./cmd/predict -model %s \"some text\"\n",
 		filepath.Join(out, train.BestDir), filepath.Join(out, train.MetricsFile), filepath.Join(out, train.CurvesFile), filepath.Join(out, train.BestDir))

@@ -33,11 +33,15 @@ type task interface {
 type taskData struct {
 	train, val *datasets.Encoded
 	prepared   *datasets.Prepared // nil for tasks that do not prepare through datasets.Prepare
+
+	tagged  *datasets.PreparedTagged // the tag task's data (nil for other tasks)
+	vectors *datasets.Vectors        // the -embeddings vectors the vocabulary needs; nil without
 }
 
 // tasks are the tasks by -task name.
 var tasks = map[string]task{
 	"classify": classifyTask{},
+	"tag":      tagTask{},
 }
 
 // taskNamed returns the task called name.
