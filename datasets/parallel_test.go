@@ -219,7 +219,7 @@ func TestWhitespaceTokenizer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for text, want := range map[string][]string{
-		"AH0 B  K\tEH1\n": {"AH0", "B", "K", "EH1"},
+		"AH0 B  K\tEH1\n":  {"AH0", "B", "K", "EH1"},
 		"Le\x00chat, noir": {"Le", "chat,", "noir"},
 		"   ":              {},
 	} {
