@@ -22,6 +22,12 @@ const maxWeightsHeaderBytes = 1 << 20
 // safetensors.ReadHeader), so the file then holds exactly the bytes the
 // parameters need.
 func checkWeightsHeader(path string, cfg Config) error {
+	return checkWeights(path, cfg.Tensors())
+}
+
+// checkWeights is checkWeightsHeader for the tensors want that a config
+// implies.
+func checkWeights(path string, want []TensorSpec) error {
 	header, err := safetensors.ReadHeader(path, maxWeightsHeaderBytes)
 	if err != nil {
 		return errors.Wrap(err, "models")
@@ -30,7 +36,6 @@ func checkWeightsHeader(path string, cfg Config) error {
 	for _, t := range header.Tensors {
 		have[t.Name] = t
 	}
-	want := cfg.Tensors()
 	for _, spec := range want {
 		t, ok := have[spec.Name]
 		switch {
