@@ -61,12 +61,12 @@ func (m *Seq2Seq) Specials() decode.Specials {
 // encoderGraph is the encoder built into a graph of its own, for
 // decoding: the memory, the keys and the decoder's initial states.
 type encoderGraph struct {
-	g       *graph.Graph
-	src     *graph.Sequence
-	memory  *G.Node   // [S, B, De], readable
-	keys    *G.Node   // [S, B, A], readable; nil unless additive
-	h, c    []*G.Node // initial decoder states [B, Hd] per layer, readable; nil for zeros
-	steps   int       // S, the capacity of the source
+	g      *graph.Graph
+	src    *graph.Sequence
+	memory *G.Node   // [S, B, De], readable
+	keys   *G.Node   // [S, B, A], readable; nil unless additive
+	h, c   []*G.Node // initial decoder states [B, Hd] per layer, readable; nil for zeros
+	steps  int       // S, the capacity of the source
 }
 
 func (e *encoderGraph) close() error { return e.g.Close() }
