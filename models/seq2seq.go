@@ -339,7 +339,10 @@ func (m *Seq2Seq) buildTeacherForced(key s2sKey) (*teacherForcedGraph, error) {
 		if err != nil {
 			return nil, errors.Wrapf(err, "models: decoder step %d", i)
 		}
-		outs[i], feed, states = st.out, st.out, st.states
+		outs[i], states = st.out, st.states
+		if m.cfg.InputFeeding {
+			feed = st.out
+		}
 	}
 	seq, err := graph.StepsSeq(outs, t.tgt)
 	if err != nil {
