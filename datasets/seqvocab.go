@@ -2,14 +2,12 @@ package datasets
 
 import "github.com/pkg/errors"
 
-// The special tokens a sequence-to-sequence vocabulary has after PadToken
-// and UnkToken: the decoder starts from BOSToken and ends its output with
-// EOSToken.
+// The ids of BOSToken and EOSToken in a sequence-to-sequence vocabulary,
+// after PadToken and UnkToken: the decoder starts from BOSToken and ends
+// its output with EOSToken.
 const (
-	BOSID    = 2       // id of BOSToken, the decoder's first input
-	EOSID    = 3       // id of EOSToken, the last target of every output
-	BOSToken = "<bos>" // token 2 of a sequence-to-sequence vocabulary
-	EOSToken = "<eos>" // token 3 of a sequence-to-sequence vocabulary
+	BOSID = 2 // the decoder's first input
+	EOSID = 3 // the last target of every output
 )
 
 // seqSpecials are the first four tokens of a sequence-to-sequence
