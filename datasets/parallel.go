@@ -37,13 +37,13 @@ type Parallel struct {
 // Len returns the number of pairs.
 func (p *Parallel) Len() int { return len(p.Pairs) }
 
-// Groups returns the number of distinct sources.
+// Groups returns the number of distinct sources (groups).
 func (p *Parallel) Groups() int {
-	n := 0
+	seen := map[int]bool{}
 	for _, pair := range p.Pairs {
-		n = max(n, pair.Group+1)
+		seen[pair.Group] = true
 	}
-	return n
+	return len(seen)
 }
 
 // The formats of LoadParallel.
@@ -276,14 +276,21 @@ func SplitParallel(p *Parallel, valFraction float64, seed uint64) (train, val *P
 	if !(valFraction > 0 && valFraction < 1) {
 		return nil, nil, errors.Errorf("split %s: validation fraction %v, want 0 < f < 1", p.Path, valFraction)
 	}
-	groups := p.Groups()
-	nVal := int(math.Round(valFraction * float64(groups)))
-	if nVal == 0 || nVal == groups {
-		return nil, nil, errors.Errorf("split %s: %d sources, too few for a validation fraction of %v (a part would have none)", p.Path, groups, valFraction)
+	var groups []int // in order of first appearance
+	seen := map[int]bool{}
+	for _, pair := range p.Pairs {
+		if !seen[pair.Group] {
+			seen[pair.Group] = true
+			groups = append(groups, pair.Group)
+		}
 	}
-	order := rand.New(rand.NewPCG(seed, splitStream)).Perm(groups)
-	inVal := make([]bool, groups)
-	for _, g := range order[:nVal] {
+	nVal := int(math.Round(valFraction * float64(len(groups))))
+	if nVal == 0 || nVal == len(groups) {
+		return nil, nil, errors.Errorf("split %s: %d sources, too few for a validation fraction of %v (a part would have none)", p.Path, len(groups), valFraction)
+	}
+	rand.New(rand.NewPCG(seed, splitStream)).Shuffle(len(groups), func(i, j int) { groups[i], groups[j] = groups[j], groups[i] })
+	inVal := map[int]bool{}
+	for _, g := range groups[:nVal] {
 		inVal[g] = true
 	}
 	train, val = &Parallel{Path: p.Path}, &Parallel{Path: p.Path}

@@ -33,11 +33,14 @@ type task interface {
 type taskData struct {
 	train, val *datasets.Encoded
 	prepared   *datasets.Prepared // nil for tasks that do not prepare through datasets.Prepare
+	// srcVocab and tgtVocab are a sequence-to-sequence task's vocabularies.
+	srcVocab, tgtVocab *datasets.Vocab
 }
 
 // tasks are the tasks by -task name.
 var tasks = map[string]task{
 	"classify": classifyTask{},
+	"seq2seq":  seq2seqTask{},
 }
 
 // taskNamed returns the task called name.
