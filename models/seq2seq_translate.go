@@ -33,12 +33,13 @@ type TranslationOutput struct {
 	Attention [][]float64
 }
 
-// ReadSource tokenizes a source text with the source tokenizer and maps
-// its tokens to ids, returning the ids, the tokens and the positions of
-// the tokens outside the vocabulary (read as <unk>). A text without tokens,
-// or with more than MaxSourceLen, is an error.
+// ReadSource tokenizes a source text, without its leading and trailing
+// white space, with the source tokenizer and maps its tokens to ids,
+// returning the ids, the tokens and the positions of the tokens outside
+// the vocabulary (read as <unk>). A text without tokens, or with more than
+// MaxSourceLen, is an error.
 func (m *Seq2Seq) ReadSource(text string) (ids []int, tokens []string, unknown []int, err error) {
-	tokens = m.srcTok.Tokenize(text)
+	tokens = m.srcTok.Tokenize(strings.TrimSpace(text))
 	switch {
 	case len(tokens) == 0:
 		return nil, nil, nil, errors.Errorf("models: empty source: %q has no %s tokens", text, m.srcTok.Name())
