@@ -173,12 +173,11 @@ func (k *attentionKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 			if k.score == Additive {
 				u := k.u[at*p : (at+1)*p]
 				kj := keys[at*p : (at+1)*p]
-				sum := T(0)
 				for i := range u {
-					u[i] = T(math.Tanh(float64(q[i] + kj[i])))
-					sum += u[i] * v[i]
+					u[i] = q[i] + kj[i]
 				}
-				e[j] = sum
+				tanhs(u)
+				e[j] = dot(u, v)
 			} else {
 				e[j] = dot(q, k.memory[at*he:(at+1)*he])
 			}
@@ -196,9 +195,7 @@ func (k *attentionKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 	}
 	gemm(false, true, b, hd, ctxWidth, k.joined, ctxWidth, data[akOutW], ctxWidth, 0, k.out, hd)
 	addRows(k.out, data[akOutB])
-	for i, x := range k.out {
-		k.out[i] = T(math.Tanh(float64(x)))
-	}
+	tanhs(k.out)
 	return k.outDense, nil
 }
 

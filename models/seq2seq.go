@@ -238,7 +238,7 @@ func (m *Seq2Seq) bucket(steps, step int) int {
 // batch's real steps whatever its capacity, the decoder every step of its
 // capacity, so the target's buckets are finer.
 const (
-	sourceBucket = 16
+	sourceBucket = 8
 	targetBucket = 4
 )
 
