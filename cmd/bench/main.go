@@ -142,6 +142,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "-worker" {
 		return runWorker(args, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == seq2seqWorkerFlag {
+		return runSeq2SeqWorker(args, stdout, stderr)
+	}
+	if taskArg(args) == "seq2seq" {
+		return runSeq2Seq(args, stdout, stderr)
+	}
 	o, err := parse(args, stderr)
 	if err == flag.ErrHelp {
 		return exitOK
