@@ -88,9 +88,11 @@ func (seq2seqTask) check(o *options) error {
 // vocabulary sizes.
 func seq2seqConfig(o *options) (models.Seq2SeqConfig, error) {
 	s := o.Seq2Seq
-	rc, err := o.recurrent(o.Embed)
+	// Not o.recurrent: a one-layer model takes dropout, on the attentional
+	// vector (Seq2SeqConfig.Dropout).
+	cell, err := graph.ParseCell(o.Cell)
 	if err != nil {
-		return models.Seq2SeqConfig{}, err
+		return models.Seq2SeqConfig{}, usageError{err}
 	}
 	score, err := graph.ParseScore(s.Attention)
 	if err != nil {
@@ -106,7 +108,7 @@ func seq2seqConfig(o *options) (models.Seq2SeqConfig, error) {
 		}
 	}
 	cfg := models.Seq2SeqConfig{
-		Cell: rc.Cell, EmbedDim: o.Embed, EncoderHidden: o.Hidden, EncoderLayers: o.Layers, Bidirectional: o.Bidirectional,
+		Cell: cell, EmbedDim: o.Embed, EncoderHidden: o.Hidden, EncoderLayers: o.Layers, Bidirectional: o.Bidirectional,
 		DecoderHidden: s.DecoderHidden, DecoderLayers: s.DecoderLayers, Dropout: o.Dropout, Attention: score, AttentionSize: s.AttentionSize,
 		InputFeeding: s.InputFeeding, Bridge: bridge, TieEmbeddings: s.TieEmbeddings, LabelSmoothing: s.LabelSmoothing,
 		SrcTokenizer: s.SrcLevel, TgtTokenizer: s.TgtLevel, MaxSourceLen: s.MaxSourceLen,

@@ -38,7 +38,7 @@ func TestSeq2SeqTask(t *testing.T) {
 		code int
 		want string
 	}{
-		{"tsv", []string{"-data", tsv, "-bidirectional", "-attention", "general"}, exitOK, "best validation wer"},
+		{"tsv", []string{"-data", tsv, "-bidirectional", "-attention", "general", "-dropout", "0.3"}, exitOK, "best validation wer"},
 		{"aligned files", []string{"-data", src, "-target-data", tgt, "-attention", "dot", "-val-split", "0", "-epochs", "2"}, exitOK, "4 training (4 sources)"},
 		{"cmudict", []string{"-data", dict, "-src-level", "char", "-cell", "gru", "-tie-embeddings", "-label-smoothing", "0.1"}, exitOK, "4 training (4 sources), 2 validation (1 sources)"},
 		{"unknown attention", []string{"-data", tsv, "-attention", "mlp"}, exitUsage, `unknown attention "mlp"`},
