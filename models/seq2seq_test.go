@@ -319,3 +319,21 @@ func TestSeq2SeqEvaluateDecoding(t *testing.T) {
 	}
 	var _ metrics.Accumulator = result.Metrics
 }
+
+func TestAttentionHeatmap(t *testing.T) {
+	img, err := AttentionHeatmap("abc", []string{"a", "b", "c"}, []string{"C", "B", "A", "<eos>"},
+		[][]float64{{0, 0, 1}, {0, 1, 0}, {1, 0, 0}, {0.3, 0.3, 0.4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() < 3*heatmapCell || b.Dy() < 4*heatmapCell {
+		t.Errorf("image of %v", b)
+	}
+	path := filepath.Join(t.TempDir(), "attention.png")
+	if err := SaveAttentionHeatmap(path, "abc", []string{"a"}, []string{"A"}, [][]float64{{1}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := AttentionHeatmap("bad", []string{"a"}, []string{"A", "B"}, [][]float64{{1}}); err == nil {
+		t.Error("rows of another count: want an error")
+	}
+}
