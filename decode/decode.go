@@ -4,11 +4,11 @@
 // scores, and the attention weights of every output, for many sources at
 // once.
 //
-// Decoding only asks the model, through the Model interface, to encode a
+// Decoding only asks the model, through the Stepper interface, to encode a
 // batch of sources and to advance a batch of decoder states by one token,
 // returning the next token's log-probabilities; it knows nothing of graphs
 // or layers, as OpenNMT's and the PyTorch tutorial's beam searches know
-// nothing of their models. models.Seq2Seq is a Model.
+// nothing of their models. models.Seq2Seq is a Stepper.
 //
 // Beam search here is the plain, shrinking beam: each source keeps Width
 // hypotheses; at every step the live ones are extended by every token but
@@ -26,8 +26,9 @@ import (
 	"github.com/pkg/errors"
 )
 
-// Model is what decoding asks of a sequence-to-sequence model.
-type Model interface {
+// Stepper is what decoding asks of a sequence-to-sequence model: to
+// encode sources and to step decoder states.
+type Stepper interface {
 	// Start encodes the sources (token ids, each non-empty) and returns the
 	// decoder's state before its first step, one row per source, in order.
 	Start(sources [][]int) (State, error)
@@ -146,7 +147,7 @@ func (b Beam) MaxLen(n int) int {
 
 // Greedy decodes every source with beam's settings at width 1 (the most
 // likely token at every step) and returns one output per source.
-func Greedy(model Model, sources [][]int, beam Beam) ([]Hypothesis, error) {
+func Greedy(model Stepper, sources [][]int, beam Beam) ([]Hypothesis, error) {
 	beam.Width, beam.NBest = 1, 1
 	lists, err := beam.Search(model, sources)
 	if err != nil {
@@ -199,7 +200,7 @@ type search struct {
 // source, its NBest best outputs, best first. The sources are decoded
 // together: row slot of source i is row i*Width+slot of the model's
 // state.
-func (b Beam) Search(model Model, sources [][]int) ([][]Hypothesis, error) {
+func (b Beam) Search(model Stepper, sources [][]int) ([][]Hypothesis, error) {
 	b, err := b.withDefaults()
 	if err != nil {
 		return nil, err

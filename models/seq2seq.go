@@ -31,7 +31,7 @@ import (
 // (Seq2SeqConfig.Tensors). It is a train.Model, whose validation decodes
 // the sources greedily and measures the word and token error rates
 // (metrics.Transduction), the best checkpoint being the lowest WER; and a
-// decode.Model, which greedy decoding and beam search drive one step at a
+// decode.Stepper, which greedy decoding and beam search drive one step at a
 // time. Its model directory holds config.json ("format":
 // "gornn-seq2seq/1"), src_vocab.txt, tgt_vocab.txt and model.safetensors.
 //
@@ -56,7 +56,7 @@ type Seq2Seq struct {
 
 var (
 	_ train.Model  = (*Seq2Seq)(nil)
-	_ decode.Model = (*Seq2Seq)(nil)
+	_ decode.Stepper = (*Seq2Seq)(nil)
 )
 
 // s2sGraph is one of a Seq2Seq's compiled graphs: a teacher-forced

@@ -11,7 +11,7 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// stepper decodes with one replica's graphs: the Seq2Seq's decode.Model
+// stepper decodes with one replica's graphs: the Seq2Seq's decode.Stepper
 // for that replica, so that parallel workers decode at once.
 type stepper struct {
 	m       *Seq2Seq
@@ -42,12 +42,12 @@ func (s *stepper) prepare(rows, steps int) error {
 
 // Start encodes the sources (token ids of the source vocabulary, each of
 // 1 to MaxSourceLen tokens) and returns the decoder's states before its
-// first step: a decode.Model's Start.
+// first step: a decode.Stepper's Start.
 func (m *Seq2Seq) Start(sources [][]int) (decode.State, error) { return m.start(0, sources) }
 
 // Step feeds each row of state one target token and returns the
 // log-probabilities of its next token, the attention weights of the step
-// over each row's source and the states after it: a decode.Model's Step.
+// over each row's source and the states after it: a decode.Stepper's Step.
 func (m *Seq2Seq) Step(state decode.State, tokens []int) (*decode.StepOutput, error) {
 	return m.step1(0, state, tokens)
 }
