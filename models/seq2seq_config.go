@@ -296,25 +296,9 @@ func (cfg Seq2SeqConfig) tensors() iter.Seq[TensorSpec] {
 			return true
 		}
 		stack := func(name string, rc graph.RecurrentConfig) bool {
-			directions := 1
-			if rc.Bidirectional {
-				directions = 2
-			}
-			gh := rc.Cell.Gates() * rc.HiddenSize
-			for layer := range rc.NumLayers {
-				in := rc.InputSize
-				if layer > 0 {
-					in = directions * rc.HiddenSize
-				}
-				for dir := range directions {
-					suffix := fmt.Sprintf("_l%d", layer)
-					if dir == 1 {
-						suffix += "_reverse"
-					}
-					if !emit(TensorSpec{name + ".weight_ih" + suffix, []int{gh, in}}, TensorSpec{name + ".weight_hh" + suffix, []int{gh, rc.HiddenSize}},
-						TensorSpec{name + ".bias_ih" + suffix, []int{gh}}, TensorSpec{name + ".bias_hh" + suffix, []int{gh}}) {
-						return false
-					}
+			for spec := range recurrentTensors(name, rc) {
+				if !yield(spec) {
+					return false
 				}
 			}
 			return true

@@ -93,25 +93,19 @@ func (m *Seq2Seq) buildEncoder(key s2sKey) (*encoderGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	readable := func(n *G.Node) *G.Node {
-		if err == nil {
-			n, err = graph.Readable(g, n)
-		}
-		return n
-	}
 	whole, err := enc.memory.Whole()
-	e.memory = readable(whole)
+	e.memory = readable(g, whole, &err)
 	if enc.keys != nil {
 		if whole, err = enc.keys.Whole(); err == nil {
-			e.keys = readable(whole)
+			e.keys = readable(g, whole, &err)
 		}
 	}
 	if enc.initial != nil {
 		for _, n := range enc.initial.H {
-			e.h = append(e.h, readable(n))
+			e.h = append(e.h, readable(g, n, &err))
 		}
 		for _, n := range enc.initial.C {
-			e.c = append(e.c, readable(n))
+			e.c = append(e.c, readable(g, n, &err))
 		}
 	}
 	if err != nil {
@@ -352,18 +346,12 @@ func (m *Seq2Seq) buildStep(key s2sKey) (*stepGraph, error) {
 	if err != nil {
 		return nil, err
 	}
-	readable := func(n *G.Node) *G.Node {
-		if err == nil {
-			n, err = graph.Readable(g, n)
-		}
-		return n
-	}
-	s.logits, s.out, s.weights = readable(logits), readable(st.out), readable(st.weights)
+	s.logits, s.out, s.weights = readable(g, logits, &err), readable(g, st.out, &err), readable(g, st.weights, &err)
 	for l := range st.states.H {
-		s.nextH = append(s.nextH, readable(st.states.H[l]))
+		s.nextH = append(s.nextH, readable(g, st.states.H[l], &err))
 	}
 	for l := range st.states.C {
-		s.nextC = append(s.nextC, readable(st.states.C[l]))
+		s.nextC = append(s.nextC, readable(g, st.states.C[l], &err))
 	}
 	if err != nil {
 		return nil, err
@@ -495,4 +483,13 @@ func logSoftmaxRows(values []float64, width int) {
 			row[i] -= lse
 		}
 	}
+}
+
+// readable returns graph.Readable(g, n), or n when *err is already set;
+// it sets *err on failure, so that a run of nodes checks one error.
+func readable(g *graph.Graph, n *G.Node, err *error) *G.Node {
+	if *err == nil {
+		n, *err = graph.Readable(g, n)
+	}
+	return n
 }
