@@ -55,7 +55,7 @@ type Seq2Seq struct {
 }
 
 var (
-	_ train.Model  = (*Seq2Seq)(nil)
+	_ train.Model    = (*Seq2Seq)(nil)
 	_ decode.Stepper = (*Seq2Seq)(nil)
 )
 
