@@ -6,6 +6,7 @@
 //	go run ./cmd/bench                          # rnn, lstm, gru, bilstm; train, infer, latency; 3 repeats
 //	go run ./cmd/bench -configs lstm -steps 50 -torch-setting openmp:2:2  # a quick look
 //	go run ./cmd/bench -accuracy                # evaluation accuracy per epoch, both sides
+//	go run ./cmd/bench -task seq2seq            # G2P on CMUdict: training, greedy and beam-5 decoding (seq2seq.go)
 //
 // The data are rows 1..6000 of the shared AG News test split (-data to
 // use another file; the built-in dataset, saying so, when the file is
