@@ -67,11 +67,12 @@ func keep(g *Graph, n *G.Node) *G.Node {
 	return applyKernel(g, k, n).out
 }
 
-// Keep returns a node whose value after Run is n's, whatever the ops that
-// read n do with its memory: n itself in a Fused graph, a copy in a
-// Composed one (see keepKernel). A model reads its outputs through it
-// when a loss also consumes them (a tagger's emission scores).
-func Keep(g *Graph, n *G.Node) (k *G.Node, err error) {
-	defer recoverTo(&err, "graph: keeping "+n.Name())
+// Readable returns a node that holds n's value after Run, for a caller to
+// read: n itself in a Fused graph, a copy of n in a Composed one, whose
+// tape machine may reuse the memory of an intermediate node (a decoder
+// step's state, or outputs a loss also consumes, such as a tagger's
+// emission scores) once the ops that read it have run.
+func Readable(g *Graph, n *G.Node) (r *G.Node, err error) {
+	defer recoverTo(&err, "graph: readable node")
 	return keep(g, n), nil
 }

@@ -119,7 +119,7 @@ func (c taggerFixture) build(t *testing.T, impl Impl, dtype tensor.Dtype) *tagge
 	check(t, err)
 	whole, err := em.Whole()
 	check(t, err)
-	m.emissions, err = Keep(g, whole)
+	m.emissions, err = Readable(g, whole)
 	check(t, err)
 	targets, err := g.NewTokenTargets("tags", m.tokens)
 	check(t, err)

@@ -229,7 +229,7 @@ func (t *Tagger) build(batch, steps int, mode graph.Mode, ws *graph.Workspace) (
 	if err != nil {
 		return nil, err
 	}
-	if net.emissions, err = graph.Keep(g, whole); err != nil {
+	if net.emissions, err = graph.Readable(g, whole); err != nil {
 		return nil, err
 	}
 	if mode != graph.Predict {

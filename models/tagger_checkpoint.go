@@ -56,7 +56,7 @@ func LoadTagger(dir string, opts Options) (*Tagger, error) {
 		return nil, err
 	}
 	weights := filepath.Join(dir, WeightsFile)
-	if err := checkWeightsHeader(weights, cfg.Tensors()); err != nil {
+	if err := checkWeights(weights, cfg.Tensors()); err != nil {
 		return nil, err
 	}
 	vocab, err := datasets.LoadVocabOfSize(filepath.Join(dir, VocabFile), cfg.VocabSize)

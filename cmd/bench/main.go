@@ -8,6 +8,7 @@
 //	go run ./cmd/bench -accuracy                # evaluation accuracy per epoch, both sides
 //	go run ./cmd/bench -task tag                # the BiLSTM tagger and the BiLSTM-CRF; train, infer (Viterbi)
 //	go run ./cmd/bench -task tag -accuracy -epochs 3   # their token accuracy per epoch
+//	go run ./cmd/bench -task seq2seq            # G2P on CMUdict: training, greedy and beam-5 decoding (seq2seq.go)
 //
 // With -task tag the models are taggers (models.Tagger, gornn_torch.Tagger
 // with a batched CRF) on the truecasing task built from the same AG News
@@ -153,6 +154,12 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "-worker" {
 		return runWorker(args, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == seq2seqWorkerFlag {
+		return runSeq2SeqWorker(args, stdout, stderr)
+	}
+	if taskArg(args) == "seq2seq" {
+		return runSeq2Seq(args, stdout, stderr)
 	}
 	o, err := parse(args, stderr)
 	if err == flag.ErrHelp {

@@ -18,7 +18,7 @@ import (
 // TestMain lets the test binary serve as the gornn worker that bench
 // re-executes (os.Executable is the test binary under go test).
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "-worker" {
+	if len(os.Args) > 1 && (os.Args[1] == "-worker" || os.Args[1] == seq2seqWorkerFlag) {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())

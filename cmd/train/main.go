@@ -113,6 +113,7 @@ type options struct {
 
 	Classify classifyOptions `json:"classify"`
 	Tag      tagOptions      `json:"tag"`
+	Seq2Seq  seq2seqOptions  `json:"seq2seq"`
 
 	Out       string `json:"-"`
 	Resume    string `json:"-"`
@@ -183,7 +184,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.ValSplit, "val-split", 0.1, "fraction of the training data held out for validation (stratified); 0: no validation")
 	fs.StringVar(&o.TrainRows, "train-rows", "", "1-based inclusive rows FROM:TO of -data to train on (e.g. 1:6000); default all")
 	fs.StringVar(&o.ValRows, "val-rows", "", "rows FROM:TO of -val-data (or of -data) to validate on (e.g. 6001:7600)")
-	fs.StringVar(&o.Format, "format", "auto", "data format: auto, agnews, csv, tsv, jsonl or dir")
+	fs.StringVar(&o.Format, "format", "auto", "data format: auto, agnews, csv, tsv, jsonl or dir (-task seq2seq: auto, tsv or cmudict)")
 	fs.StringVar(&o.LabelCol, "label-col", "label", "label column (csv, tsv: name or 0-based index) or key (jsonl)")
 	fs.StringVar(&o.TextCols, "text-cols", "text", "comma-separated text columns or keys, joined with a space")
 	fs.BoolVar(&o.TitlesOnly, "titles-only", false, "AG News: use the titles only (as the Keras lesson does)")
@@ -465,7 +466,7 @@ func saveOptions(o options) error {
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return errors.Wrap(err, "run directory")
 	}
-	for _, path := range []*string{&o.Data, &o.ValData, &o.Embeddings} {
+	for _, path := range []*string{&o.Data, &o.ValData, &o.Embeddings, &o.Seq2Seq.TargetData, &o.Seq2Seq.ValTargetData} {
 		if *path == "" {
 			continue
 		}

@@ -36,12 +36,15 @@ type taskData struct {
 
 	tagged  *datasets.PreparedTagged // the tag task's data (nil for other tasks)
 	vectors *datasets.Vectors        // the -embeddings vectors the vocabulary needs; nil without
+	// srcVocab and tgtVocab are a sequence-to-sequence task's vocabularies.
+	srcVocab, tgtVocab *datasets.Vocab
 }
 
 // tasks are the tasks by -task name.
 var tasks = map[string]task{
 	"classify": classifyTask{},
 	"tag":      tagTask{},
+	"seq2seq":  seq2seqTask{},
 }
 
 // taskNamed returns the task called name.
