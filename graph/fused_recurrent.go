@@ -80,7 +80,12 @@ type recurrentKernel[T float] struct {
 const packedWKey = "recurrent/packedW"
 
 func newRecurrentKernel[T float](g *Graph, cell Cell, w *DirectionWeights, steps, in, hidden int, reverse bool) *recurrentKernel[T] {
-	b := g.cfg.Batch
+	return newRecurrentKernelOf[T](g, cell, w, g.cfg.Batch, steps, in, hidden, reverse)
+}
+
+// newRecurrentKernelOf is newRecurrentKernel over batches of b rows
+// rather than the graph's (the words of a batch, for character features).
+func newRecurrentKernelOf[T float](g *Graph, cell Cell, w *DirectionWeights, b, steps, in, hidden int, reverse bool) *recurrentKernel[T] {
 	gh := cell.Gates() * hidden
 	k := &recurrentKernel[T]{
 		g: g, key: g.kernelKey("recurrent"), cell: cell, w: w, reverse: reverse, batch: b, steps: steps, in: in, hidden: hidden, gh: gh,

@@ -167,15 +167,18 @@ func (g *Graph) paramNode(p *Param) *G.Node {
 	return n
 }
 
-// Learnables returns the nodes of every parameter the graph uses, in the
-// order the graph first used them. After Run, each one's Grad() is the
-// gradient of the loss with respect to it, so a Gorgonia solver
+// Learnables returns the nodes of every parameter the graph uses and
+// trains (all but the Frozen ones), in the order the graph first used
+// them. After Run, each one's Grad() is the gradient of the loss with
+// respect to it, so a Gorgonia solver
 // (G.NewAdamSolver().Step(G.NodesToValueGrads(g.Learnables()))) trains
 // the graph's parameters like the train package does.
 func (g *Graph) Learnables() []*G.Node {
-	nodes := make([]*G.Node, len(g.used))
-	for i, p := range g.used {
-		nodes[i] = g.paramNodes[p]
+	nodes := make([]*G.Node, 0, len(g.used))
+	for _, p := range g.used {
+		if !p.Frozen {
+			nodes = append(nodes, g.paramNodes[p])
+		}
 	}
 	return nodes
 }

@@ -20,6 +20,33 @@ func TestMerge(t *testing.T) {
 		}
 	}
 	tokens := &Tokens{LossSum: 1.5, Tokens: 3, Correct: 2}
+	tags := []string{"O", "B-PER", "I-PER", "B-LOC"}
+	sentences := [][2][]int{{{1, 2, 0, 3}, {1, 2, 0, 0}}, {{3, 0, 1}, {3, 0, 1}}, {{0, 1, 2}, {1, 2, 2}}}
+	wholeTags, leftTags, rightTags := NewTagging(tags, IOB2), NewTagging(tags, IOB2), &Tagging{Names: tags, Scheme: IOB2}
+	for i, s := range sentences {
+		part := leftTags
+		if i > 0 {
+			part = rightTags
+		}
+		for _, m := range []*Tagging{wholeTags, part} {
+			if m == rightTags && m.Gold == nil { // as a state decoded from JSON null
+				m.Gold, m.Found, m.Hit = map[string]int{}, map[string]int{}, map[string]int{}
+			}
+			if err := m.Add(s[0], s[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	leftDecoded, rightDecoded, wholeDecoded := &Transduction{}, &Transduction{}, &Transduction{}
+	for _, m := range []*Transduction{leftDecoded, wholeDecoded} {
+		m.AddDecoded([]int{1, 2}, []int{5, 6}, []int{5, 6})
+		m.Tokens.Add(0.5, 2, 1)
+	}
+	for _, m := range []*Transduction{rightDecoded, wholeDecoded} {
+		m.AddDecoded([]int{1, 2}, []int{5, 6}, []int{5, 7})
+		m.AddDecoded([]int{3}, []int{8}, []int{9, 9})
+		m.Tokens.Add(1.5, 3, 2)
+	}
 	for _, c := range []struct {
 		name      string
 		into      Merger
@@ -29,6 +56,10 @@ func TestMerge(t *testing.T) {
 	}{
 		{"classes", left, right, whole.Scores(), ""},
 		{"tokens", &Tokens{LossSum: 0.5, Tokens: 1, Correct: 1}, tokens, (&Tokens{LossSum: 2, Tokens: 4, Correct: 3}).Scores(), ""},
+		{"tagging", &Tagging{Names: tags, Scheme: IOB2}, leftTags, leftTags.Scores(), ""},
+		{"tagging, two parts", leftTags, rightTags, wholeTags.Scores(), ""},
+		{"transduction", leftDecoded, rightDecoded, wholeDecoded.Scores(), ""},
+		{"other tags", NewTagging(tags[:2], IOB2), leftTags, nil, "merging tags"},
 		{"classes into tokens", &Tokens{}, left, nil, "merging a *metrics.Classes"},
 		{"tokens into classes", NewClasses(names), tokens, nil, "merging a *metrics.Tokens"},
 		{"per char into per token", &Tokens{}, &Tokens{PerChar: true}, nil, "per-character"},

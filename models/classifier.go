@@ -8,14 +8,13 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/metrics"
-	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
-// Options are the settings of a Classifier that are not part of its saved
-// configuration. The zero value gives the defaults.
+// Options are the settings of a model (a Classifier, a Tagger) that are
+// not part of its saved configuration. The zero value gives the defaults.
 type Options struct {
 	// Seed seeds the initial weights.
 	Seed uint64
@@ -26,10 +25,13 @@ type Options struct {
 	MaxGraphs int
 	// PredictBatch is the batch size of Predict. Default 64.
 	PredictBatch int
+	// FreezeEmbeddings keeps the word embedding as it is (pretrained
+	// vectors, say) while the rest trains (graph.Param.Frozen).
+	FreezeEmbeddings bool
 }
 
 // Classifier is a recurrent text classifier (see the package doc). Its
-// parameters are shared by every graph it compiles. It is a train.Model.
+// parameters are shared by every graph it compiles. It is a Model.
 // A Classifier is not safe for concurrent use.
 type Classifier struct {
 	cfg       Config
@@ -48,7 +50,7 @@ type Classifier struct {
 	workspaces map[int]*graph.Workspace
 }
 
-var _ train.Model = (*Classifier)(nil)
+var _ Model = (*Classifier)(nil)
 
 type networkKey struct {
 	batch, steps int
@@ -106,6 +108,7 @@ func New(cfg Config, vocab *datasets.Vocab, opts Options) (*Classifier, error) {
 	if c.embedding, err = graph.NewEmbedding(params, "embedding", cfg.VocabSize, cfg.EmbedDim, datasets.PadID); err != nil {
 		return nil, err
 	}
+	c.embedding.Weight.Frozen = opts.FreezeEmbeddings
 	if c.rnn, err = graph.NewRecurrent(params, "rnn", cfg.Recurrent()); err != nil {
 		return nil, err
 	}
@@ -147,7 +150,7 @@ func bucketSteps(steps int) int { return (steps + 15) / 16 * 16 }
 // Network returns a compiled network for batches shaped like b (its rows
 // and padded length), built for mode; replica tells apart the networks of
 // parallel workers. Networks are cached (see Options.MaxGraphs).
-func (c *Classifier) Network(b datasets.Batch, mode graph.Mode, replica int) (train.Network, error) {
+func (c *Classifier) Network(b datasets.Batch, mode graph.Mode, replica int) (Network, error) {
 	return c.network(b.Size, b.Steps, mode, replica)
 }
 
@@ -222,7 +225,7 @@ func (c *Classifier) build(batch, steps int, mode graph.Mode, replica int) (*net
 
 // network is one compiled classifier graph: its inputs, the logits [B, C]
 // and, unless built for Predict, the mean cross-entropy loss. It is a
-// train.Network.
+// Network.
 type network struct {
 	g       *graph.Graph
 	mode    graph.Mode

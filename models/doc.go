@@ -1,5 +1,7 @@
-// Package models composes graph's layers into complete models. Its
-// Classifier is the AG News lesson's text classifier, generalised:
+// Package models composes graph's layers into complete models, each a
+// Model that the one training loop (package train) trains through its
+// Networks, whatever its task. Its Classifier is the AG News lesson's text
+// classifier, generalised:
 //
 //	token ids [B, T] -> Embedding(V, E, padding_idx=0) -> recurrent stack
 //	(rnn_tanh, rnn_relu, lstm or gru; layers; bidirectional; dropout)

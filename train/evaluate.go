@@ -6,6 +6,7 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/metrics"
+	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
 
@@ -53,25 +54,27 @@ func (o EvalOptions) withDefaults() (EvalOptions, error) {
 // Evaluator runs a model forward, without dropout or gradients, over
 // batches split over workers, and gathers the task's measures.
 type Evaluator struct {
-	model   Model
+	model   models.Model
 	opts    EvalOptions
+	share   workerShare // the workers of each batch this process runs: all of them, but in a Group
 	metrics metrics.Accumulator
 	lossSum float64
 	weight  int
 }
 
 // NewEvaluator returns an evaluator of model.
-func NewEvaluator(model Model, opts EvalOptions) (*Evaluator, error) {
+func NewEvaluator(model models.Model, opts EvalOptions) (*Evaluator, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	return &Evaluator{model: model, opts: opts, metrics: model.NewMetrics()}, nil
+	share := workerShare{Workers: opts.Workers, Of: opts.Workers}
+	return &Evaluator{model: model, opts: opts, share: share, metrics: model.NewMetrics()}, nil
 }
 
 // Batch runs one batch and adds its results.
 func (e *Evaluator) Batch(b datasets.Batch) error {
-	s, err := runSplit(e.model, b, e.opts.Mode, e.opts.Workers, nil)
+	s, err := runShare(e.model, b, e.opts.Mode, e.share, nil)
 	if err != nil {
 		return err
 	}
@@ -97,12 +100,18 @@ func (e *Evaluator) Result() Evaluation {
 
 // Evaluate runs model over data in order, truncated to the model's
 // MaxLen, and returns its evaluation.
-func Evaluate(model Model, data *datasets.Encoded, opts EvalOptions) (Evaluation, error) {
+func Evaluate(model models.Model, data *datasets.Encoded, opts EvalOptions) (Evaluation, error) {
 	e, err := NewEvaluator(model, opts)
 	if err != nil {
 		return Evaluation{}, err
 	}
-	batcher, err := datasets.NewBatcher(data, datasets.BatcherOptions{BatchSize: e.opts.BatchSize, MaxLen: model.MaxLen()})
+	return e.all(data)
+}
+
+// all runs every batch of data, in order, truncated to the model's
+// MaxLen, and returns the evaluation.
+func (e *Evaluator) all(data *datasets.Encoded) (Evaluation, error) {
+	batcher, err := datasets.NewBatcher(data, datasets.BatcherOptions{BatchSize: e.opts.BatchSize, MaxLen: e.model.MaxLen()})
 	if err != nil {
 		return Evaluation{}, errors.Wrap(err, "train: batching the evaluation data")
 	}

@@ -3,7 +3,9 @@ package train
 import (
 	"encoding/json"
 
+	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/metrics"
+	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
@@ -20,9 +22,10 @@ import (
 // Config.Workers, on the rows one process with N·W workers gives them,
 // with the same dropout masks; its gradients, weighted by the batch's
 // global weight (rows or tokens), are summed over the processes in rank
-// order. N processes of W workers thus train as one process of N·W
-// workers, up to the rounding of the sums' order (with W = 1, bit for
-// bit), and a rerun gives the same bits.
+// order. Validation is split the same way, and the processes combine
+// their losses and measures. N processes of W workers thus train as one
+// process of N·W workers, up to the rounding of the sums' order (with
+// W = 1, bit for bit), and a rerun gives the same bits.
 //
 // The trainer calls AllGather once, then SumFloat32 once, per step, on
 // every process in the same order; an implementation may carry its own
@@ -45,7 +48,7 @@ type Group interface {
 }
 
 // checkGroup reports why model cannot train in g.
-func checkGroup(g Group, model Model) error {
+func checkGroup(g Group, model models.Model) error {
 	if g.Size() < 1 || g.Rank() < 0 || g.Rank() >= g.Size() {
 		return errors.Errorf("train: group rank %d of %d", g.Rank(), g.Size())
 	}
@@ -68,7 +71,7 @@ func (t *Trainer) share() workerShare {
 }
 
 // stepShare is what a process of a group tells the others after running
-// its share of a step.
+// its share of a step, or of a validation.
 type stepShare struct {
 	Step     int             `json:"step"`     // optimizer steps taken before this one
 	LossSum  float64         `json:"loss_sum"` // its mean loss times its weight
@@ -85,24 +88,62 @@ func (t *Trainer) gatherStep(s *split, loss float64, weight int) (mean float64, 
 	if err := s.measure(own); err != nil {
 		return 0, 0, nil, err
 	}
+	sum, total, measured, err := t.gather("step", loss*float64(weight), weight, own)
+	if err != nil || total == 0 {
+		return 0, 0, measured, err
+	}
+	return sum / float64(total), total, measured, nil
+}
+
+// validate evaluates the model on data with the trainer's batch size and
+// workers. In a group every process evaluates its workers' share of each
+// batch (the rows and replicas one process with every worker would give
+// them) and the processes combine their losses and measures.
+func (t *Trainer) validate(data *datasets.Encoded) (Evaluation, error) {
+	e, err := NewEvaluator(t.model, EvalOptions{BatchSize: t.cfg.BatchSize, Workers: t.cfg.Workers})
+	if err != nil {
+		return Evaluation{}, err
+	}
+	if t.cfg.Group == nil {
+		return e.all(data)
+	}
+	e.share = t.share()
+	if _, err := e.all(data); err != nil {
+		return Evaluation{}, err
+	}
+	sum, total, measured, err := t.gather("validation", e.lossSum, e.weight, e.metrics)
+	if err != nil {
+		return Evaluation{}, err
+	}
+	ev := Evaluation{Scores: measured.Scores(), Metrics: measured}
+	if total > 0 {
+		ev.Loss = sum / float64(total)
+	}
+	return ev, nil
+}
+
+// gather exchanges a loss sum, its weight and measures with the other
+// processes of the group, in the exchange called what ("step",
+// "validation"), and returns their sums and merged measures, in rank
+// order.
+func (t *Trainer) gather(what string, lossSum float64, weight int, own metrics.Accumulator) (sum float64, total int, measured metrics.Accumulator, err error) {
 	encoded, err := json.Marshal(own)
 	if err != nil {
-		return 0, 0, nil, errors.Wrap(err, "train: encoding the step's measures")
+		return 0, 0, nil, errors.Wrapf(err, "train: encoding the %s's measures", what)
 	}
-	data, err := json.Marshal(stepShare{Step: t.state.Step, LossSum: loss * float64(weight), Weight: weight, Measures: encoded})
+	data, err := json.Marshal(stepShare{Step: t.state.Step, LossSum: lossSum, Weight: weight, Measures: encoded})
 	if err != nil {
-		return 0, 0, nil, errors.Wrap(err, "train: encoding the step's share")
+		return 0, 0, nil, errors.Wrapf(err, "train: encoding the %s's share", what)
 	}
 	all, err := t.cfg.Group.AllGather(data)
 	if err != nil {
-		return 0, 0, nil, errors.Wrap(err, "train: gathering the step's losses")
+		return 0, 0, nil, errors.Wrapf(err, "train: gathering the %s's losses", what)
 	}
 	measured = t.model.NewMetrics()
-	sum := 0.0
 	for rank, data := range all {
 		var share stepShare
 		if err := json.Unmarshal(data, &share); err != nil {
-			return 0, 0, nil, errors.Wrapf(err, "train: the step's share from rank %d", rank)
+			return 0, 0, nil, errors.Wrapf(err, "train: the %s's share from rank %d", what, rank)
 		}
 		if share.Step != t.state.Step {
 			return 0, 0, nil, errors.Errorf("train: rank %d is at step %d, rank %d at step %d: the processes do not train on the same batches (same data, settings and checkpoint on every rank?)",
@@ -110,18 +151,15 @@ func (t *Trainer) gatherStep(s *split, loss float64, weight int) (mean float64, 
 		}
 		m := t.model.NewMetrics()
 		if err := json.Unmarshal(share.Measures, m); err != nil {
-			return 0, 0, nil, errors.Wrapf(err, "train: the step's measures from rank %d", rank)
+			return 0, 0, nil, errors.Wrapf(err, "train: the %s's measures from rank %d", what, rank)
 		}
 		if err := measured.(metrics.Merger).Merge(m); err != nil {
-			return 0, 0, nil, errors.Wrapf(err, "train: the step's measures from rank %d", rank)
+			return 0, 0, nil, errors.Wrapf(err, "train: the %s's measures from rank %d", what, rank)
 		}
 		sum += share.LossSum
 		total += share.Weight
 	}
-	if total == 0 {
-		return 0, 0, measured, nil
-	}
-	return sum / float64(total), total, measured, nil
+	return sum, total, measured, nil
 }
 
 // sumGrads replaces every parameter's gradient with its sum over the

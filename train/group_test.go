@@ -9,6 +9,7 @@ import (
 
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/metrics"
+	"github.com/gornn/gornn/models"
 	"github.com/gornn/gornn/train"
 )
 
@@ -249,7 +250,7 @@ func TestGroupRefuses(t *testing.T) {
 }
 
 // unmergeable is a model whose measures cannot merge.
-type unmergeable struct{ train.Model }
+type unmergeable struct{ models.Model }
 
 type plainScores struct{}
 

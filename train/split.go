@@ -6,13 +6,14 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/metrics"
+	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
 
 // split is one batch spread over data-parallel workers: network w ran the
 // rows of parts[w].
 type split struct {
-	nets  []Network
+	nets  []models.Network
 	parts []datasets.Batch
 }
 
@@ -20,7 +21,7 @@ type split struct {
 // workers (at most one per row), each worker's share on its own network,
 // concurrently. prepare, when not nil, is called with each network before
 // its share is set (to give it a dropout source, say).
-func runSplit(model Model, b datasets.Batch, mode graph.Mode, workers int, prepare func(worker int, net Network)) (*split, error) {
+func runSplit(model models.Model, b datasets.Batch, mode graph.Mode, workers int, prepare func(worker int, net models.Network)) (*split, error) {
 	return runShare(model, b, mode, workerShare{Workers: workers, Of: workers}, prepare)
 }
 
@@ -33,11 +34,11 @@ type workerShare struct{ First, Workers, Of int }
 // split as over share.Of workers (at most one per row), and this process
 // runs those of its workers, which may be none. prepare receives the
 // process's own worker index, from 0.
-func runShare(model Model, b datasets.Batch, mode graph.Mode, share workerShare, prepare func(worker int, net Network)) (*split, error) {
+func runShare(model models.Model, b datasets.Batch, mode graph.Mode, share workerShare, prepare func(worker int, net models.Network)) (*split, error) {
 	n := max(1, min(share.Of, b.Size))
 	first := min(share.First, n)
 	last := min(share.First+share.Workers, n)
-	s := &split{nets: make([]Network, last-first), parts: make([]datasets.Batch, last-first)}
+	s := &split{nets: make([]models.Network, last-first), parts: make([]datasets.Batch, last-first)}
 	for w := range s.nets {
 		k := first + w // the worker's index among all n
 		part := b.Rows(b.Size*k/n, b.Size*(k+1)/n)

@@ -1,11 +1,13 @@
-// Command beamscore labels a corpus with a trained gornn model in an
-// Apache Beam pipeline: it reads texts from files (globs; one text a line,
-// or JSON Lines), scores them in batches with a model directory loaded
-// once per worker, and writes one JSON object per text to JSONL shards:
-// the object cmd/predict -json prints for the same text. Inputs it cannot
-// score (a malformed JSON line, a missing text field, an empty text, a
-// line over 1 MiB) go to a dead-letter output with their file and line,
-// and the job goes on.
+// Command beamscore labels a corpus with a trained gornn model of any
+// kind (classifier, tagger, sequence to sequence) in an Apache Beam
+// pipeline: it reads texts from files (globs; one text a line, or JSON
+// Lines), scores them in batches with a model directory loaded once per
+// worker, and writes one JSON object per text to JSONL shards: the object
+// cmd/predict -json prints for the same text (a sequence-to-sequence
+// model decodes greedily, cmd/predict's default). Inputs it cannot score
+// (a malformed JSON line, a missing text field, an empty text, a line over
+// 1 MiB, a text the model refuses) go to a dead-letter output with their
+// file and line, and the job goes on.
 //
 //	go run ./cmd/beamscore -model runs/X/best -input 'corpus/*.txt' -output scored/part
 //	go run ./cmd/beamscore -model runs/X/best -input 'news/*.jsonl' -text-field body -output scored/part -shards 16
@@ -49,7 +51,7 @@ var (
 	output     = flag.String("output", "", "prefix of the JSONL shards written: PREFIX-00000-of-0000N.jsonl (required)")
 	deadLetter = flag.String("dead-letter", "", "prefix of the dead-letter shards (inputs that could not be scored, with file and line); default: -output followed by -errors")
 	shards     = flag.Int("shards", 4, "number of output shards (and of dead-letter shards); shards with nothing to write are not written")
-	batchSize  = flag.Int("batch", 0, "texts scored together; 0: the model kind's predict batch (a classifier's: 64)")
+	batchSize  = flag.Int("batch", 0, "texts scored together; 0: the models' predict batch, 64")
 )
 
 func main() {

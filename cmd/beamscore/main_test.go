@@ -103,18 +103,37 @@ func writeInputs(t *testing.T, dir string) (texts []string, failures []string) {
 	return texts, failures
 }
 
-// predictJSON runs cmd/predict -json, built from gornn's main module, on
-// texts (one a line on its standard input) and returns its answer for
-// each text.
-func predictJSON(t *testing.T, model string, texts []string) map[string]string {
+// buildCommand builds gornn's command cmd (./cmd/NAME) from its main module into
+// a temporary folder and returns the binary.
+func buildCommand(t *testing.T, cmd string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "predict")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "./cmd/predict")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building cmd/predict: %v\n%s", err, out)
+	bin := filepath.Join(t.TempDir(), filepath.Base(cmd))
+	b := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, cmd)
+	b.Dir = repoRoot
+	if out, err := b.CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", cmd, err, out)
 	}
-	cmd := exec.Command(bin, "-model", model, "-json")
+	return bin
+}
+
+// trainedDir trains a model with cmd/train (binary trainBin) and args,
+// and returns its best/ directory.
+func trainedDir(t *testing.T, trainBin string, args ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "run")
+	cmd := exec.Command(trainBin, append(args, "-epochs", "1", "-quiet", "-out", out)...)
+	if text, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("cmd/train %v: %v\n%s", args, err, text)
+	}
+	return filepath.Join(out, "best")
+}
+
+// predictJSON runs cmd/predict -json (binary predictBin, built from gornn's
+// main module) on texts, one a line on its standard input, and returns
+// its answer for each text.
+func predictJSON(t *testing.T, predictBin, model string, texts []string) map[string]string {
+	t.Helper()
+	cmd := exec.Command(predictBin, "-model", model, "-json")
 	cmd.Stdin = strings.NewReader(strings.Join(texts, "\n") + "\n")
 	out, err := cmd.Output()
 	if err != nil {
@@ -157,46 +176,106 @@ func readShards(t *testing.T, prefix string) []string {
 	return lines
 }
 
-// TestPipeline runs the pipeline on the local runner over the built-in
-// data (and the AG News evaluation rows when present): every text is
-// scored once, each output line equals cmd/predict -json for the same
-// text, and the bad lines are in the dead-letter output with their file
-// and line.
-func TestPipeline(t *testing.T) {
-	model := classifierDir(t)
-	in, out := t.TempDir(), t.TempDir()
-	texts, failures := writeInputs(t, in)
-	cfg := config{Inputs: []string{filepath.Join(in, "*.txt"), filepath.Join(in, "*.jsonl")}, Format: "auto", TextField: "text",
-		Model: model, Output: filepath.Join(out, "scored"), Shards: 3, Batch: 16}
-	var stderr bytes.Buffer
-	if code := run(context.Background(), cfg, &stderr); code != exitOK {
-		t.Fatalf("exit status %d: %s", code, stderr.String())
+// writeWords writes words to score with a sequence-to-sequence model
+// (G2P) into dir, and one longer than the model takes, which only the
+// model refuses: the scorer finds it in its batch and sends it to the
+// dead letters.
+func writeWords(t *testing.T, dir string) (texts []string, failures []string) {
+	t.Helper()
+	texts = []string{"hello", "world", "yellow", "bold", "cold", "held", "howl", "dew", "owl", "led"}
+	path := filepath.Join(dir, "words.txt")
+	long := strings.Repeat("w", 60)
+	if err := os.WriteFile(path, []byte(strings.Join(texts[:5], "\n")+"\n"+long+"\n"+strings.Join(texts[5:], "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
+	return texts, []string{path + ":6: "}
+}
 
-	want := predictJSON(t, model, texts)
-	scored := readShards(t, filepath.Join(out, "scored"))
+// TestPipeline runs the pipeline on the local runner with a model of each
+// kind: a classifier over the built-in data (and the AG News evaluation
+// rows when present), a tagger over the same texts, a G2P model over
+// words. Every text is scored once, each output line equals cmd/predict
+// -json for the same text, and the inputs that cannot be scored are in
+// the dead-letter output with their file and line.
+func TestPipeline(t *testing.T) {
+	trainBin, predictBin := buildCommand(t, "./cmd/train"), buildCommand(t, "./cmd/predict")
+	pairs := filepath.Join(t.TempDir(), "pairs.tsv")
+	if err := os.WriteFile(pairs, []byte("hello\tHH AH L OW\nworld\tW ER L D\nhelp\tHH EH L P\nyellow\tY EH L OW\nold\tOW L D\n"+
+		"well\tW EH L\ndew\tD UW\nbold\tB OW L D\ncold\tK OW L D\nhold\tHH OW L D\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		model  func(t *testing.T) string
+		inputs func(t *testing.T, dir string) ([]string, []string)
+	}{
+		{"classifier", classifierDir, writeInputs},
+		{"tagger", func(t *testing.T) string {
+			return trainedDir(t, trainBin, "-task", "tag", "-builtin", "200", "-embed", "8", "-hidden", "8")
+		}, writeInputs},
+		{"seq2seq", func(t *testing.T) string {
+			return trainedDir(t, trainBin, "-task", "seq2seq", "-data", pairs, "-val-split", "0.2", "-embed", "6", "-hidden", "6", "-max-source-len", "20")
+		}, writeWords},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			model := c.model(t)
+			in, out := t.TempDir(), t.TempDir()
+			texts, failures := c.inputs(t, in)
+			cfg := config{Inputs: []string{filepath.Join(in, "*")}, Format: "auto", TextField: "text",
+				Model: model, Output: filepath.Join(out, "scored"), Shards: 3, Batch: 16}
+			var stderr bytes.Buffer
+			if code := run(context.Background(), cfg, &stderr); code != exitOK {
+				t.Fatalf("exit status %d: %s", code, stderr.String())
+			}
+			checkScored(t, readShards(t, filepath.Join(out, "scored")), predictJSON(t, predictBin, model, texts), texts)
+			checkFailures(t, readShards(t, filepath.Join(out, "scored-errors")), failures)
+		})
+	}
+}
+
+// checkScored checks that the scored lines answer each of texts once,
+// each as want has it.
+func checkScored(t *testing.T, scored []string, want map[string]string, texts []string) {
+	t.Helper()
 	if len(scored) != len(texts) {
 		t.Errorf("%d lines scored, want %d", len(scored), len(texts))
 	}
+	byTokens := map[string]string{} // a tagger's answers, by their tokens
+	for text, line := range want {
+		byTokens[strings.Join(strings.Fields(text), " ")] = line
+	}
 	seen := map[string]int{}
 	for _, line := range scored {
-		var answer struct{ Text string }
+		var answer struct {
+			Text   string   `json:"text"`
+			Tokens []string `json:"tokens"` // a tagger's answer has its tokens, not its text
+		}
 		if err := json.Unmarshal([]byte(line), &answer); err != nil {
 			t.Fatalf("output line %q: %v", line, err)
 		}
-		seen[answer.Text]++
-		if line != want[answer.Text] {
-			t.Errorf("text %q:\n beamscore    %s\n cmd/predict  %s", answer.Text, line, want[answer.Text])
+		text, w := answer.Text, want[answer.Text]
+		if answer.Tokens != nil {
+			text = strings.Join(answer.Tokens, " ")
+			w = byTokens[text]
+		}
+		seen[text]++
+		if line != w {
+			t.Errorf("text %q:\n beamscore    %s\n cmd/predict  %s", text, line, w)
 		}
 	}
 	for _, text := range texts {
-		if seen[text] == 0 {
+		if seen[strings.Join(strings.Fields(text), " ")] == 0 && seen[text] == 0 {
 			t.Errorf("text %q was not scored", text)
 		}
 	}
+}
 
+// checkFailures checks the dead letters against failures, each
+// "file:line: error" or its start.
+func checkFailures(t *testing.T, deadLetters, failures []string) {
+	t.Helper()
 	var got []string
-	for _, line := range readShards(t, filepath.Join(out, "scored-errors")) {
+	for _, line := range deadLetters {
 		var f failure
 		if err := json.Unmarshal([]byte(line), &f); err != nil {
 			t.Fatalf("dead letter %q: %v", line, err)

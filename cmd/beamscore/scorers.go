@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
+	"github.com/gornn/gornn/decode"
 	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
@@ -27,7 +29,21 @@ type scorer interface {
 // directory, with a batch size (0: the kind's default). A new kind adds
 // one line here, as it does to cmd/predict's predictors.
 var scorers = map[string]func(dir string, batch int) (scorer, error){
-	models.FormatV1: loadClassifier,
+	models.FormatV1:        loadClassifier,
+	models.TaggerFormatV1:  loadTagger,
+	models.Seq2SeqFormatV1: loadSeq2Seq,
+}
+
+// defaultBatch is models.Options.PredictBatch's default, the batch of
+// every kind when -batch is 0.
+const defaultBatch = 64
+
+// batchOr returns batch, or defaultBatch for 0.
+func batchOr(batch int) int {
+	if batch == 0 {
+		return defaultBatch
+	}
+	return batch
 }
 
 // loadScorer loads the model directory dir with the scorer of its format.
@@ -59,14 +75,8 @@ func loadClassifier(dir string, batch int) (scorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if batch == 0 {
-		batch = classifierBatch
-	}
-	return &classifierScorer{model: model, batch: batch}, nil
+	return &classifierScorer{model: model, batch: batchOr(batch)}, nil
 }
-
-// classifierBatch is models.Options.PredictBatch's default.
-const classifierBatch = 64
 
 func (c *classifierScorer) BatchSize() int { return c.batch }
 
@@ -91,6 +101,134 @@ func (c *classifierScorer) Score(texts []string) ([][]byte, error) {
 		}{texts[i], p.Label, probs}); err != nil {
 			return nil, errors.Wrapf(err, "beamscore: text %d", i)
 		}
+	}
+	return answers, nil
+}
+
+// taggerScorer tags the tokens of texts (split on white space) with a
+// models.Tagger.
+type taggerScorer struct {
+	model *models.Tagger
+	batch int
+}
+
+func loadTagger(dir string, batch int) (scorer, error) {
+	model, err := models.LoadTagger(dir, models.Options{PredictBatch: batch})
+	if err != nil {
+		return nil, err
+	}
+	return &taggerScorer{model: model, batch: batchOr(batch)}, nil
+}
+
+func (t *taggerScorer) BatchSize() int { return t.batch }
+
+// tagAnswer is one tagged text as cmd/predict -json prints it.
+type tagAnswer struct {
+	Tokens        []string     `json:"tokens"`
+	Tags          []string     `json:"tags"`
+	Probabilities []float64    `json:"probabilities,omitempty"` // a softmax tagger's
+	Score         *float64     `json:"score,omitempty"`         // a CRF's Viterbi score
+	Spans         []spanAnswer `json:"spans"`
+}
+
+// spanAnswer is a span of tokens [start, end) of a type.
+type spanAnswer struct {
+	Type  string `json:"type"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text"`
+}
+
+// Score returns {"tokens", "tags", "probabilities" or "score", "spans"}
+// for each text, as cmd/predict -json writes it. Every text has a token
+// (readFn sends empty ones to the dead letters).
+func (t *taggerScorer) Score(texts []string) ([][]byte, error) {
+	sentences := make([][]string, len(texts))
+	for i, text := range texts {
+		if sentences[i] = strings.Fields(text); len(sentences[i]) == 0 {
+			return nil, errors.Errorf("beamscore: text %d has no tokens", i)
+		}
+	}
+	preds, err := t.model.Predict(sentences)
+	if err != nil {
+		return nil, err
+	}
+	answers := make([][]byte, len(preds))
+	for i, p := range preds {
+		a := tagAnswer{Tokens: p.Tokens, Tags: p.Tags, Probabilities: p.Probabilities, Spans: []spanAnswer{}}
+		if t.model.Config().CRF {
+			a.Score = &p.Score
+		}
+		for _, s := range p.Spans {
+			a.Spans = append(a.Spans, spanAnswer{Type: s.Type, Start: s.Start, End: s.End, Text: strings.Join(p.Tokens[s.Start:s.End], " ")})
+		}
+		if answers[i], err = json.Marshal(a); err != nil {
+			return nil, errors.Wrapf(err, "beamscore: text %d", i)
+		}
+	}
+	return answers, nil
+}
+
+// seq2seqScorer decodes texts greedily with a models.Seq2Seq, as
+// cmd/predict does by default.
+type seq2seqScorer struct {
+	model *models.Seq2Seq
+	batch int
+}
+
+func loadSeq2Seq(dir string, batch int) (scorer, error) {
+	model, err := models.LoadSeq2Seq(dir, models.Options{PredictBatch: batch})
+	if err != nil {
+		return nil, err
+	}
+	return &seq2seqScorer{model: model, batch: batchOr(batch)}, nil
+}
+
+func (s *seq2seqScorer) BatchSize() int { return s.batch }
+
+// unknownAnswer is a source token outside the source vocabulary.
+type unknownAnswer struct {
+	Position int    `json:"position"`
+	Token    string `json:"token"`
+}
+
+// outputAnswer is one decoded output.
+type outputAnswer struct {
+	Text      string      `json:"text"`
+	Tokens    []string    `json:"tokens"`
+	Score     float64     `json:"score"`
+	LogProb   float64     `json:"log_prob"`
+	Attention [][]float64 `json:"attention"`
+}
+
+// Score returns {"text", "source", "unknown", "outputs"} for each text,
+// as cmd/predict -json writes it with its default decoding (greedy).
+func (s *seq2seqScorer) Score(texts []string) ([][]byte, error) {
+	results, err := s.model.Translate(texts, decode.Beam{Width: 1, NBest: 1, MaxLenRatio: decode.DefaultMaxLenRatio})
+	if err != nil {
+		return nil, err
+	}
+	answers := make([][]byte, len(results))
+	for i, r := range results {
+		line := struct {
+			Text    string          `json:"text"`
+			Source  []string        `json:"source"`
+			Unknown []unknownAnswer `json:"unknown"`
+			Outputs []outputAnswer  `json:"outputs"`
+		}{Text: texts[i], Source: r.Source, Unknown: []unknownAnswer{}}
+		for _, p := range r.Unknown {
+			line.Unknown = append(line.Unknown, unknownAnswer{p, r.Source[p]})
+		}
+		for _, o := range r.Outputs {
+			line.Outputs = append(line.Outputs, outputAnswer{o.Text, o.Tokens, o.Score, o.LogProb, o.Attention})
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false) // <unk> and <eos> as written
+		if err := enc.Encode(line); err != nil {
+			return nil, errors.Wrapf(err, "beamscore: text %d", i)
+		}
+		answers[i] = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	}
 	return answers, nil
 }

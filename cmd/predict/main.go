@@ -1,7 +1,10 @@
 // Command predict runs a model directory written by cmd/train (or by
 // PyTorch in the same layout) over texts: the kind of model, named by the
 // "format" of its config.json, says what it answers. A classifier
-// (gornn-classifier/1) labels each text.
+// (gornn-classifier/1) labels each text; a tagger (gornn-tagger/1) tags
+// each token of each text, its tokens split on white space, printing
+// token/TAG pairs or, with -json, the tokens, tags, probabilities (softmax)
+// or Viterbi score (CRF), and spans.
 //
 //	go run ./cmd/predict -model runs/X/best "the match was not good"
 //	echo "stocks fell sharply" | go run ./cmd/predict -model runs/X/best -json
@@ -41,14 +44,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	modelDir := fs.String("model", "", "model directory (config.json, vocab.txt, model.safetensors) (required)")
 	asJSON := fs.Bool("json", false, "print one JSON object per text")
+	seq2seqFlags.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: predict -model DIR [-json] [TEXT ...]\n\nClassifies the texts given, or standard input lines.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: predict -model DIR [-json] [TEXT ...]\n\nClassifies the texts given, or standard input lines.\n%s\n\nFlags:\n", seq2seqUsage())
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
 		}
+		return 2
+	}
+	if err := seq2seqFlags.check(); err != nil {
+		fmt.Fprintln(stderr, "predict:", err)
 		return 2
 	}
 	if *modelDir == "" {
@@ -88,7 +96,9 @@ type predictor func(dir string, texts []string, asJSON bool, out io.Writer) erro
 
 // predictors are the predictors by model format.
 var predictors = map[string]predictor{
-	models.FormatV1: classify,
+	models.FormatV1:        classify,
+	models.TaggerFormatV1:  tag,
+	models.Seq2SeqFormatV1: translate,
 }
 
 // formatList returns the known formats, for messages.

@@ -66,3 +66,16 @@ func runMPI(ctx context.Context, o options, stdout, stderr io.Writer) int {
 // mpiTimeoutDefault is -mpi-timeout's default: longer than a step and a
 // checkpoint, or a validation pass, take.
 const mpiTimeoutDefault = 10 * time.Minute
+
+// resumeInTurn orders the ranks of a resumed MPI run (job nil: one
+// process, nothing to order): rank 0 recovers and resumes the run
+// directory, which may rewrite it, and only then do the others read it.
+// Rank 0 calls it after its Resume, the others before they read the
+// directory; they meet in one collective.
+func resumeInTurn(job mpiJob) error {
+	if job == nil {
+		return nil
+	}
+	_, err := job.AllGather(nil)
+	return errors.Wrap(err, "waiting for rank 0 to recover the run directory")
+}

@@ -207,8 +207,9 @@ func trainerPosition(t *testing.T, run string) (epoch, batch int) {
 // with two workers (1e-6) and a second MPI run (bit for bit); a SIGTERM to
 // mpirun (once rank 0 reports progress; mpirun passes it on sigkillTimeout
 // seconds later) saves the run, and -resume finishes it with the uninterrupted
-// run's weights, with two ranks (bit for bit) and with one (1e-6); a rank
-// killed or stopped ends the job with an error naming it.
+// run's weights, with two ranks (bit for bit) and with one (1e-6); every
+// other task trains as one process; a rank killed or stopped ends the job
+// with an error naming it.
 func TestMPI(t *testing.T) {
 	h := newMPIHarness(t)
 	dir := t.TempDir()
@@ -254,6 +255,31 @@ func TestMPI(t *testing.T) {
 		h.run(1, "-resume", again, "-workers", "2", "-quiet")
 		if worst, _ := compareWeights(t, reference, modelWeights(t, again)); worst > 1e-6 {
 			t.Errorf("resumed with 1 rank of 2 workers: weights differ by up to %g, want <= 1e-6", worst)
+		}
+	})
+
+	t.Run("every task", func(t *testing.T) {
+		pairs := filepath.Join(dir, "pairs.tsv")
+		if err := os.WriteFile(pairs, []byte("hello\tHH AH L OW\nworld\tW ER L D\nhelp\tHH EH L P\nyellow\tY EH L OW\nold\tOW L D\n"+
+			"well\tW EH L\ndew\tD UW\nbold\tB OW L D\ncold\tK OW L D\nhold\tHH OW L D\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for task, args := range map[string][]string{
+			"tag":     {"-builtin", "300", "-embed", "8", "-hidden", "8", "-batch", "8"},
+			"seq2seq": {"-data", pairs, "-val-split", "0.3", "-embed", "6", "-hidden", "6", "-batch", "4"},
+		} {
+			if _, ok := tasks[task]; !ok {
+				t.Fatalf("no task %q", task)
+			}
+			common := append([]string{"-task", task, "-epochs", "2", "-quiet"}, args...)
+			h.run(2, append(common, "-workers", "1", "-out", run(task+"-mpi"))...)
+			h.run(0, append(common, "-workers", "2", "-out", run(task+"-one"))...)
+			if worst, _ := compareWeights(t, modelWeights(t, run(task+"-mpi")), modelWeights(t, run(task+"-one"))); worst > 1e-6 {
+				t.Errorf("-task %s: 2 ranks x 1 worker and 1 process x 2 workers differ by up to %g, want <= 1e-6", task, worst)
+			}
+		}
+		if len(tasks) != 3 {
+			t.Errorf("%d tasks: give the new ones a run here", len(tasks))
 		}
 	})
 
