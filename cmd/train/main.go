@@ -18,6 +18,13 @@
 //	go run ./cmd/train -task tag
 //	go run ./cmd/train -task tag -data train.conll -val-data dev.conll -token-col 0 -tag-col 3 -scheme iob2 -crf -char-dim 25 -embeddings glove.6B.100d.txt -embed 100
 //
+// Built with -tags mpi (cgo and an MPI library), -mpi makes each process
+// one rank of an MPI job, every task alike: each rank trains its share of
+// every batch, and rank 0 writes the run (README, "Beyond one machine"):
+//
+//	go build -tags mpi -o gornn-train ./cmd/train
+//	mpirun -np 2 ./gornn-train -mpi -workers 1
+//
 // A new run refuses an -out directory that already holds a run, unless
 // -overwrite replaces it. run.json records the data paths made absolute,
 // so -resume works from any working directory. Checkpoints are written
