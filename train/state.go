@@ -35,6 +35,7 @@ type runState struct {
 	BestValue float64 `json:"best_value"` // the best validation objective so far
 	BestEpoch int     `json:"best_epoch"` // 1-based; 0 before any validation
 	Stale     int     `json:"stale"`      // epochs since the best one
+	Plateaus  int     `json:"plateaus"`   // epochs whose validation was not better than the best before (PlateauSchedule)
 
 	Partial epochTotals `json:"partial"` // the current epoch's running totals
 }
@@ -73,6 +74,11 @@ func (t *Trainer) saveLast() error {
 		return errors.Wrap(err, "train: saving the epoch's measures")
 	}
 	t.state.Partial.Train = train
+	if c, ok := carrier(t.model); ok {
+		if err := c.SaveState(dir); err != nil {
+			return errors.Wrap(err, "train: saving the carried state")
+		}
+	}
 	return atomicfile.WriteJSON(filepath.Join(dir, StateFile), t.state)
 }
 
@@ -104,6 +110,11 @@ func (t *Trainer) Resume(dir string) error {
 	}
 	if err := t.opt.LoadState(optState); err != nil {
 		return errors.Wrap(err, "train: resuming")
+	}
+	if c, ok := carrier(t.model); ok {
+		if err := c.LoadState(last); err != nil {
+			return errors.Wrap(err, "train: resuming the carried state")
+		}
 	}
 	train := t.model.NewMetrics()
 	if len(st.Partial.Train) > 0 {

@@ -182,8 +182,9 @@ type Result struct {
 // epoch and step, leaving the last good checkpoint in place.
 func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded) (*Result, error) {
 	cfg := t.cfg
+	_, inOrder := carrier(t.model) // each batch continues the one before
 	batcher, err := datasets.NewBatcher(trainData, datasets.BatcherOptions{
-		BatchSize: cfg.BatchSize, MaxLen: t.model.MaxLen(), Shuffle: true, Bucket: cfg.Bucket, Seed: cfg.Seed,
+		BatchSize: cfg.BatchSize, MaxLen: t.model.MaxLen(), Shuffle: !inOrder, Bucket: cfg.Bucket && !inOrder, Seed: cfg.Seed,
 	})
 	if err != nil {
 		return nil, errors.Wrap(err, "train: batching the training data")
@@ -217,7 +218,7 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 				return result, ErrInterrupted
 			}
 			batch := it.Batch()
-			lr := t.sched.LR(cfg.LR, t.state.Step, perEpoch, perEpoch*cfg.Epochs)
+			lr := t.learningRate(t.state.Step, perEpoch)
 			loss, weight, err := t.step(batch, lr)
 			var diverged *NonFiniteLossError
 			switch {
@@ -264,6 +265,17 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 	return result, nil
 }
 
+// learningRate returns the learning rate of step (0-based, over the
+// run): the schedule's, decayed by the plateaus so far for a
+// PlateauSchedule.
+func (t *Trainer) learningRate(step, perEpoch int) float64 {
+	lr := t.sched.LR(t.cfg.LR, step, perEpoch, perEpoch*t.cfg.Epochs)
+	if p, ok := t.sched.(PlateauSchedule); ok {
+		lr = p.Decay(lr, t.state.Plateaus)
+	}
+	return lr
+}
+
 func epochLabel(epoch, epochs int) string { return fmt.Sprintf("epoch %d/%d", epoch+1, epochs) }
 
 // progressScore picks the training score a progress line shows: the
@@ -291,7 +303,7 @@ func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int, logged []
 		TrainLoss:    p.LossSum / float64(max(p.Weight, 1)),
 		Train:        t.train.Scores(),
 		Objective:    t.objective.Score,
-		LR:           t.sched.LR(t.cfg.LR, t.state.Step-1, perEpoch, perEpoch*t.cfg.Epochs),
+		LR:           t.learningRate(t.state.Step-1, perEpoch),
 		TokensPerSec: float64(p.Tokens) / p.Seconds,
 		Seconds:      p.Seconds,
 	}
@@ -314,6 +326,7 @@ func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int, logged []
 			improved = true
 		} else {
 			t.state.Stale++
+			t.state.Plateaus++
 		}
 	}
 	t.state.Batch = 0
