@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+
+	"github.com/gornn/gornn/graph"
 )
 
 // TensorSpec is the name and shape of one parameter tensor of a model.
@@ -50,32 +52,8 @@ func (cfg Config) tensors() iter.Seq[TensorSpec] {
 		if !yield(TensorSpec{"embedding.weight", []int{cfg.VocabSize, cfg.EmbedDim}}) {
 			return
 		}
-		directions := 1
-		if cfg.Bidirectional {
-			directions = 2
-		}
-		gh := cfg.Cell.Gates() * cfg.HiddenSize
-		for layer := range max(cfg.NumLayers, 1) {
-			in := cfg.EmbedDim
-			if layer > 0 {
-				in = directions * cfg.HiddenSize
-			}
-			for dir := range directions {
-				suffix := fmt.Sprintf("_l%d", layer)
-				if dir == 1 {
-					suffix += "_reverse"
-				}
-				for _, spec := range []TensorSpec{
-					{"rnn.weight_ih" + suffix, []int{gh, in}},
-					{"rnn.weight_hh" + suffix, []int{gh, cfg.HiddenSize}},
-					{"rnn.bias_ih" + suffix, []int{gh}},
-					{"rnn.bias_hh" + suffix, []int{gh}},
-				} {
-					if !yield(spec) {
-						return
-					}
-				}
-			}
+		if !recurrentTensors(cfg.Recurrent(), yield) {
+			return
 		}
 		classes := cfg.NumClasses
 		if classes == 0 {
@@ -85,4 +63,38 @@ func (cfg Config) tensors() iter.Seq[TensorSpec] {
 			yield(TensorSpec{"fc.bias", []int{classes}})
 		}
 	}
+}
+
+// recurrentTensors yields the specs of the parameters of a recurrent stack
+// called "rnn" (see Config.Tensors), and reports whether yield asked for
+// more.
+func recurrentTensors(rc graph.RecurrentConfig, yield func(TensorSpec) bool) bool {
+	directions := 1
+	if rc.Bidirectional {
+		directions = 2
+	}
+	gh := rc.Cell.Gates() * rc.HiddenSize
+	for layer := range max(rc.NumLayers, 1) {
+		in := rc.InputSize
+		if layer > 0 {
+			in = directions * rc.HiddenSize
+		}
+		for dir := range directions {
+			suffix := fmt.Sprintf("_l%d", layer)
+			if dir == 1 {
+				suffix += "_reverse"
+			}
+			for _, spec := range []TensorSpec{
+				{"rnn.weight_ih" + suffix, []int{gh, in}},
+				{"rnn.weight_hh" + suffix, []int{gh, rc.HiddenSize}},
+				{"rnn.bias_ih" + suffix, []int{gh}},
+				{"rnn.bias_hh" + suffix, []int{gh}},
+			} {
+				if !yield(spec) {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }

@@ -17,11 +17,11 @@ import (
 const maxWeightsHeaderBytes = 1 << 20
 
 // checkWeightsHeader reads the header of the weights file at path, without
-// its data, and checks that it lists exactly the tensors cfg implies, each
-// F32 with the expected shape. The header tiles the rest of the file (see
-// safetensors.ReadHeader), so the file then holds exactly the bytes the
-// parameters need.
-func checkWeightsHeader(path string, cfg Config) error {
+// its data, and checks that it lists exactly the tensors want (those a
+// config implies), each F32 with the expected shape. The header tiles the
+// rest of the file (see safetensors.ReadHeader), so the file then holds
+// exactly the bytes the parameters need.
+func checkWeightsHeader(path string, want []TensorSpec) error {
 	header, err := safetensors.ReadHeader(path, maxWeightsHeaderBytes)
 	if err != nil {
 		return errors.Wrap(err, "models")
@@ -30,7 +30,6 @@ func checkWeightsHeader(path string, cfg Config) error {
 	for _, t := range header.Tensors {
 		have[t.Name] = t
 	}
-	want := cfg.Tensors()
 	for _, spec := range want {
 		t, ok := have[spec.Name]
 		switch {
