@@ -198,7 +198,9 @@ func (m *LanguageModel) network(batch, steps int, mode graph.Mode, replica int) 
 
 // carries reports whether networks for mode carry state: a stream model's
 // training and evaluation networks.
-func (m *LanguageModel) carries(mode graph.Mode) bool { return m.CarriesState() && mode != graph.Predict }
+func (m *LanguageModel) carries(mode graph.Mode) bool {
+	return m.CarriesState() && mode != graph.Predict
+}
 
 // states returns the number of recurrent states a row carries: h per
 // layer, and c per layer for LSTM.
