@@ -33,11 +33,13 @@ type task interface {
 type taskData struct {
 	train, val *datasets.Encoded
 	prepared   *datasets.Prepared // nil for tasks that do not prepare through datasets.Prepare
+	vocab      *datasets.Vocab    // the vocabulary of a task that builds its own (lm)
 }
 
 // tasks are the tasks by -task name.
 var tasks = map[string]task{
 	"classify": classifyTask{},
+	"lm":       lmTask{},
 }
 
 // taskNamed returns the task called name.
