@@ -1,7 +1,9 @@
 // Command predict runs a model directory written by cmd/train (or by
 // PyTorch in the same layout) over texts: the kind of model, named by the
 // "format" of its config.json, says what it answers. A classifier
-// (gornn-classifier/1) labels each text.
+// (gornn-classifier/1) labels each text; a language model (gornn-lm/1)
+// gives each text's perplexity, and with -json the log-probability of
+// each of its tokens.
 //
 //	go run ./cmd/predict -model runs/X/best "the match was not good"
 //	echo "stocks fell sharply" | go run ./cmd/predict -model runs/X/best -json
@@ -42,7 +44,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	modelDir := fs.String("model", "", "model directory (config.json, vocab.txt, model.safetensors) (required)")
 	asJSON := fs.Bool("json", false, "print one JSON object per text")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: predict -model DIR [-json] [TEXT ...]\n\nClassifies the texts given, or standard input lines.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: predict -model DIR [-json] [TEXT ...]\n\nRuns the model over the texts given, or standard input lines: a classifier's labels, a language model's perplexities.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -88,7 +90,8 @@ type predictor func(dir string, texts []string, asJSON bool, out io.Writer) erro
 
 // predictors are the predictors by model format.
 var predictors = map[string]predictor{
-	models.FormatV1: classify,
+	models.FormatV1:   classify,
+	models.LMFormatV1: perplexity,
 }
 
 // formatList returns the known formats, for messages.
