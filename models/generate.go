@@ -1,6 +1,7 @@
 package models
 
 import (
+	"math"
 	"strings"
 
 	"github.com/gornn/gornn/datasets"
@@ -62,7 +63,7 @@ type Generation struct {
 }
 
 // Generate continues prompt with new tokens, one step of the recurrent
-// stack per token: the prompt is read token by token after the start
+// stack per token, never <pad> or BOSToken: the prompt is read token by token after the start
 // token (BOSToken, or EOSToken for a stream model), and each generated
 // token is fed back, the state carried from step to step, so that
 // generating n tokens after a prompt of p tokens costs p + n single steps
@@ -98,6 +99,8 @@ func (m *LanguageModel) Generate(prompt string, opts GenerateOptions) (*Generati
 	draw := newSampler(opts.Sampling, opts.Seed)
 	var text strings.Builder
 	for n := 0; n < opts.MaxTokens; n++ {
+		logSum := logitRow{f64: logits}.logSumExp()
+		m.maskNever(logits)
 		id := draw.pick(logits)
 		if id == m.eos {
 			gen.Stopped = "eos"
@@ -108,7 +111,7 @@ func (m *LanguageModel) Generate(prompt string, opts GenerateOptions) (*Generati
 		if m.cfg.Tokenizer != datasets.CharTokenizer && (len(ids) > 0 || n > 0) {
 			piece = " " + token
 		}
-		t := GeneratedToken{ID: id, Token: token, Text: piece, LogProb: logitRow{f64: logits}.logProb(id)}
+		t := GeneratedToken{ID: id, Token: token, Text: piece, LogProb: logits[id] - logSum}
 		gen.Tokens = append(gen.Tokens, t)
 		text.WriteString(piece)
 		if opts.OnToken != nil {
@@ -129,6 +132,15 @@ func (m *LanguageModel) Generate(prompt string, opts GenerateOptions) (*Generati
 	}
 	gen.Text = text.String()
 	return gen, nil
+}
+
+// maskNever rules out of logits the tokens no text continues with:
+// <pad> and the start token (unless it is EOSToken, which ends the text).
+func (m *LanguageModel) maskNever(logits []float64) {
+	logits[datasets.PadID] = math.Inf(-1)
+	if m.start != m.eos {
+		logits[m.start] = math.Inf(-1)
+	}
 }
 
 // encodePrompt returns the ids of the prompt's tokens and how many of
