@@ -126,6 +126,8 @@ type options struct {
 	workdir   string
 	idleWait  time.Duration
 	accuracy  bool
+	lm        bool            // -lm: the language models
+	lmConfigs []lmBenchConfig // -lm's configs
 	epochs    int
 	trainRows datasets.Rows
 	evalRows  datasets.Rows
@@ -150,7 +152,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench:", err)
 		return exitUsage
 	}
-	if err := bench(o, stdout, stderr); err != nil {
+	do := bench
+	if o.lm {
+		do = benchLM
+	}
+	if err := do(o, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
 		return exitFailure
 	}
@@ -213,6 +219,8 @@ Flags:
 	fs.StringVar(&o.workdir, "workdir", "", "write the run directories (initial weights, plans, the PyTorch scripts) here and keep them; default: a temporary directory, removed")
 	fs.BoolVar(&o.accuracy, "accuracy", false, "compare evaluation accuracy per epoch instead of speed")
 	fs.IntVar(&o.epochs, "epochs", 5, "training epochs of -accuracy")
+	fs.BoolVar(&o.lm, "lm", false, "compare the language models instead (configs char-lstm, word-lm; modes train, generate; "+
+		"with -accuracy, the validation perplexity after each epoch)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -230,10 +238,21 @@ Flags:
 	if o.accuracy {
 		all = accuracyConfigs
 	}
-	if o.configs, err = pick(configs, all); err != nil {
+	switch {
+	case o.lm && !setFlag(fs, "modes"):
+		err = o.parseLM(configs, lmModeDefault)
+	case o.lm:
+		err = o.parseLM(configs, modes)
+	default:
+		o.configs, err = pick(configs, all)
+	}
+	if err != nil {
 		return o, err
 	}
 	for _, m := range strings.Split(modes, ",") {
+		if o.lm {
+			break // parseLM read them
+		}
 		if m != modeTrain && m != modeInfer && m != modeLatency {
 			return o, errors.Errorf("-modes: unknown mode %q (want train, infer, latency)", m)
 		}
@@ -261,6 +280,13 @@ Flags:
 		return o, errors.Errorf("-wait-idle %v: must not be negative", o.idleWait)
 	}
 	return o, nil
+}
+
+// setFlag reports whether the command line set the flag called name.
+func setFlag(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // pick returns the configs named in list (comma-separated; "" is all).

@@ -26,7 +26,7 @@ import (
 // scripts are the PyTorch side, written next to the run directories so
 // that the command works from any directory.
 //
-//go:embed torch_bench.py gornn_torch.py
+//go:embed torch_bench.py gornn_torch.py torch_lm.py
 var scripts embed.FS
 
 // report is everything a benchmark measured: what the tables show, and
@@ -252,7 +252,7 @@ func newRunner(o options, dir string, log io.Writer) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range []string{"torch_bench.py", "gornn_torch.py"} {
+	for _, name := range []string{"torch_bench.py", "gornn_torch.py", "torch_lm.py"} {
 		text, err := scripts.ReadFile(name)
 		if err == nil {
 			err = os.WriteFile(filepath.Join(dir, name), text, 0o644)
