@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -151,11 +152,14 @@ func TestLMWithoutPyTorch(t *testing.T) {
 
 // TestLMTorchSideAgrees runs the PyTorch side (torch_lm.py) and the gornn
 // worker on the same run directory of a model without dropout: their
-// validation perplexities after each epoch agree. It needs
-// /usr/bin/python3 with PyTorch, and skips without it.
+// validation perplexities after each epoch agree. It runs only with
+// GORNN_TEST_PYTORCH=1 (tests never need Python otherwise), and needs
+// /usr/bin/python3 with PyTorch:
+//
+//	GORNN_TEST_PYTORCH=1 go test -run TestLMTorchSideAgrees ./cmd/bench
 func TestLMTorchSideAgrees(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs PyTorch")
+	if os.Getenv("GORNN_TEST_PYTORCH") != "1" {
+		t.Skip("set GORNN_TEST_PYTORCH=1 to run PyTorch")
 	}
 	o := tinyLMOptions(t)
 	dir := t.TempDir()
