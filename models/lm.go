@@ -29,7 +29,9 @@ type LMOptions struct {
 	// detached (truncated backpropagation through time), and zero in the
 	// first window. The model is then a train.Carrier: the Trainer keeps
 	// the batches in order and the carried state in its checkpoints.
-	// Default 0: per-document rows, each starting from zero states.
+	// Validation data is a stream of as many columns, evaluated in order
+	// in batches of StreamColumns rows (as the Trainer does). Default 0:
+	// per-document rows, each starting from zero states.
 	StreamColumns int
 }
 
