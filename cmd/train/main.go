@@ -497,7 +497,13 @@ func summarize(w io.Writer, out string, result *train.Result) {
 			value = v
 		}
 		fmt.Fprintf(w, ", best validation %s %.4f (epoch %d)", best.Objective, value, best.Epoch)
+		if ppl, ok := best.Val["perplexity"]; ok {
+			fmt.Fprintf(w, ", perplexity %.2f", ppl)
+		}
 	}
 	fmt.Fprintf(w, "\nmodel: %s\nmetrics: %s, %s\npredict: go run ./cmd/predict -model %s \"some text\"\n",
 		filepath.Join(out, train.BestDir), filepath.Join(out, train.MetricsFile), filepath.Join(out, train.CurvesFile), filepath.Join(out, train.BestDir))
+	if _, ok := last.Val["perplexity"]; ok { // a language model
+		fmt.Fprintf(w, "generate: go run ./cmd/generate -model %s -prompt \"Some\"\n", filepath.Join(out, train.BestDir))
+	}
 }
