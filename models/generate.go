@@ -6,8 +6,10 @@ import (
 
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/internal/gemm"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
 // Limits of Generate.
@@ -98,10 +100,12 @@ func (m *LanguageModel) Generate(prompt string, opts GenerateOptions) (*Generati
 	gen := &Generation{Stopped: "length", PromptUnknown: unknown}
 	draw := newSampler(opts.Sampling, opts.Seed)
 	var text strings.Builder
+	var exps []float64
 	for n := 0; n < opts.MaxTokens; n++ {
-		logSum := logitRow{f64: logits}.logSumExp()
-		m.maskNever(logits)
-		id := draw.pick(logits)
+		var logSum float64
+		exps, logSum = expShifted(exps, logits)
+		m.maskNever(logits, exps)
+		id := draw.pick(logits, exps)
 		if id == m.eos {
 			gen.Stopped = "eos"
 			break
@@ -134,12 +138,14 @@ func (m *LanguageModel) Generate(prompt string, opts GenerateOptions) (*Generati
 	return gen, nil
 }
 
-// maskNever rules out of logits the tokens no text continues with:
-// <pad> and the start token (unless it is EOSToken, which ends the text).
-func (m *LanguageModel) maskNever(logits []float64) {
-	logits[datasets.PadID] = math.Inf(-1)
-	if m.start != m.eos {
-		logits[m.start] = math.Inf(-1)
+// maskNever rules out of logits, and of their exponentials exps, the
+// tokens no text continues with: <pad> and the start token (unless it is
+// EOSToken, which ends the text).
+func (m *LanguageModel) maskNever(logits, exps []float64) {
+	for _, id := range []int{datasets.PadID, m.start} {
+		if id != m.eos {
+			logits[id], exps[id] = math.Inf(-1), 0
+		}
 	}
 }
 
@@ -171,14 +177,46 @@ func excerpt(s string) string {
 // stepper is the compiled graph of one step of the model for one row:
 // a token in, the next token's logits out, the recurrent state carried
 // from step to step through inputs.
+//
+// In a Fused model the decoder runs outside the graph, on weights packed
+// once per generation: the fused linear kernel would pack the whole
+// decoder weight [V, H] at every step to multiply it by one row, which
+// for a word vocabulary costs more than the product itself. The product
+// is the kernel's (gemm.SgemmPackedB gives Sgemm's bits), so the logits
+// are the same.
 type stepper struct {
 	g       *graph.Graph
 	tokens  *graph.Sequence
-	logits  *G.Node // [1, 1, V]
+	logits  *G.Node // [1, 1, V]; or, with a packed decoder, the stack's output [1, 1, H]
 	initial []*graph.Input
 	final   []*G.Node
-	values  []float64 // the last step's logits [V]
-	steps   int       // steps run, for tests
+	decoder *packedDecoder // nil: the graph computes the logits
+	values  []float64      // the last step's logits [V]
+	steps   int            // steps run, for tests
+}
+
+// packedDecoder is the decoder y = x Wᵀ + b for one row x [H], with Wᵀ
+// packed by pack.
+type packedDecoder struct {
+	l      *graph.Linear
+	packed gemm.PackedB
+	y      []float32 // [V]
+}
+
+// pack packs the decoder's current weight; generation calls it once, as
+// the weights do not change while it runs.
+func (d *packedDecoder) pack() {
+	gemm.PackB(true, d.l.In, d.l.Out, d.l.Weight.Value.Float32s(), d.l.In, &d.packed)
+}
+
+// apply returns the logits of one row x [H] as float64 in dst [V].
+func (d *packedDecoder) apply(x []float32, dst []float64) []float64 {
+	gemm.SgemmPackedB(false, 1, 1, x, d.l.In, &d.packed, 0, d.y, d.l.Out)
+	dst = dst[:0]
+	for j, b := range d.l.Bias.Value.Float32s() {
+		dst = append(dst, float64(d.y[j]+b))
+	}
+	return dst
 }
 
 // generationStepper returns the model's stepper, compiling it on first
@@ -199,11 +237,17 @@ func (m *LanguageModel) generationStepper() (*stepper, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := m.forward(g, s.tokens, states)
+	packed := m.opts.Impl == graph.Fused && m.params.Dtype() == tensor.Float32
+	out, err := m.forward(g, s.tokens, states, !packed)
 	if err != nil {
 		return nil, err
 	}
-	if s.logits, err = out.logits.Whole(); err != nil {
+	result := out.logits
+	if packed {
+		s.decoder = &packedDecoder{l: m.decoder, y: make([]float32, m.cfg.VocabSize)}
+		result = out.outputs
+	}
+	if s.logits, err = result.Whole(); err != nil {
 		return nil, err
 	}
 	s.initial = inputs
@@ -215,10 +259,13 @@ func (m *LanguageModel) generationStepper() (*stepper, error) {
 	return s, nil
 }
 
-// reset zeroes the carried state.
+// reset zeroes the carried state and packs the decoder's weights.
 func (s *stepper) reset() {
 	for _, in := range s.initial {
 		in.Zero()
+	}
+	if s.decoder != nil {
+		s.decoder.pack()
 	}
 }
 
@@ -241,6 +288,10 @@ func (s *stepper) step(id int) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.values = rows.row(0).float64s(s.values)
+	if s.decoder != nil {
+		s.values = s.decoder.apply(rows.row(0).f32, s.values)
+	} else {
+		s.values = rows.row(0).float64s(s.values)
+	}
 	return s.values, nil
 }

@@ -230,7 +230,7 @@ func (m *LanguageModel) build(batch, steps int, mode graph.Mode, ws *graph.Works
 			return nil, err
 		}
 	}
-	out, err := m.forward(g, net.tokens, initial)
+	out, err := m.forward(g, net.tokens, initial, true)
 	if err != nil {
 		return nil, err
 	}
@@ -259,13 +259,14 @@ func (m *LanguageModel) build(batch, steps int, mode graph.Mode, ws *graph.Works
 
 // forwardNodes are the outputs of the model built into a graph.
 type forwardNodes struct {
-	logits *graph.Seq   // [T, B, V]
-	final  graph.States // the stack's final states
+	outputs *graph.Seq   // the stack's outputs [T, B, H]
+	logits  *graph.Seq   // [T, B, V]; nil when the decoder was left out
+	final   graph.States // the stack's final states
 }
 
 // forward builds the model over tokens into g, from the initial states
-// (nil: zeros): RNNModel.forward.
-func (m *LanguageModel) forward(g *graph.Graph, tokens *graph.Sequence, initial *graph.States) (forwardNodes, error) {
+// (nil: zeros): RNNModel.forward, without the decoder unless decode.
+func (m *LanguageModel) forward(g *graph.Graph, tokens *graph.Sequence, initial *graph.States, decode bool) (forwardNodes, error) {
 	x, err := m.encoder.Build(g, tokens)
 	if err != nil {
 		return forwardNodes{}, err
@@ -277,15 +278,16 @@ func (m *LanguageModel) forward(g *graph.Graph, tokens *graph.Sequence, initial 
 	if err != nil {
 		return forwardNodes{}, err
 	}
+	nodes := forwardNodes{outputs: out.Outputs, final: out.Final}
+	if !decode {
+		return nodes, nil
+	}
 	y, err := dropoutSeq(g, out.Outputs, m.cfg.Dropout)
 	if err != nil {
 		return forwardNodes{}, err
 	}
-	logits, err := m.decoder.BuildSeq(g, y)
-	if err != nil {
-		return forwardNodes{}, err
-	}
-	return forwardNodes{logits: logits, final: out.Final}, nil
+	nodes.logits, err = m.decoder.BuildSeq(g, y)
+	return nodes, err
 }
 
 // dropoutSeq applies graph.Dropout to every step of s in a training graph.

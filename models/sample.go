@@ -54,12 +54,18 @@ func newSampler(s Sampling, seed uint64) *sampler {
 	return &sampler{Sampling: s, rng: rand.New(rand.NewPCG(seed, sampleStream))}
 }
 
-// pick returns the next token for logits [V].
-func (s *sampler) pick(logits []float64) int {
-	if s.Temperature == 0 {
+// pick returns the next token for logits [V]. exps, when not nil, are
+// the logits' exponentials shifted by any constant (expShifted), which
+// temperature 1 samples in proportion to, saving a pass of exponentials.
+func (s *sampler) pick(logits, exps []float64) int {
+	switch {
+	case s.Temperature == 0:
 		return argmax(logits)
+	case s.Temperature == 1 && exps != nil:
+		s.probs = append(s.probs[:0], exps...)
+	default:
+		s.probs = softmaxTemperature(s.probs, logits, s.Temperature)
 	}
-	s.probs = softmaxTemperature(s.probs, logits, s.Temperature)
 	s.order = candidates(s.order, s.probs, s.TopK, s.TopP)
 	total := 0.0
 	for _, id := range s.order {
@@ -83,6 +89,19 @@ func argmax(values []float64) int {
 		}
 	}
 	return best
+}
+
+// expShifted writes exp(logit - max) into dst (resized to [V]) and
+// returns it with log Σ exp(logit), the log-softmax's normaliser.
+func expShifted(dst, logits []float64) ([]float64, float64) {
+	dst = slices.Grow(dst[:0], len(logits))[:len(logits)]
+	top := logits[argmax(logits)]
+	sum := 0.0
+	for i, x := range logits {
+		dst[i] = math.Exp(x - top)
+		sum += dst[i]
+	}
+	return dst, top + math.Log(sum)
 }
 
 // softmaxTemperature writes softmax(logits / t) into dst (resized to

@@ -52,15 +52,18 @@ func TestCandidates(t *testing.T) {
 // seed in a thousand.
 func TestSamplingFrequencies(t *testing.T) {
 	logits := []float64{1, 2, 0.5, -1, 3, 0}
+	exps, _ := expShifted(nil, logits)
 	cases := []struct {
 		name     string
 		sampling Sampling
-		critical float64 // chi-square 0.999 quantile, V-1 degrees of freedom
+		exps     []float64 // Generate's exponentials, or nil
+		critical float64   // chi-square 0.999 quantile, V-1 degrees of freedom
 	}{
-		{"temperature 1", Sampling{Temperature: 1}, 20.515},        // 5 degrees of freedom
-		{"temperature 2", Sampling{Temperature: 2}, 20.515},        // 5
-		{"top-k 3", Sampling{Temperature: 1, TopK: 3}, 13.816},     // 2
-		{"top-p 0.8", Sampling{Temperature: 1, TopP: 0.8}, 10.828}, // 1
+		{"temperature 1", Sampling{Temperature: 1}, nil, 20.515},                        // 5 degrees of freedom
+		{"temperature 1 from the exponentials", Sampling{Temperature: 1}, exps, 20.515}, // 5
+		{"temperature 2", Sampling{Temperature: 2}, nil, 20.515},                        // 5
+		{"top-k 3", Sampling{Temperature: 1, TopK: 3}, exps, 13.816},                    // 2
+		{"top-p 0.8", Sampling{Temperature: 1, TopP: 0.8}, nil, 10.828},                 // 1
 	}
 	const draws = 100_000
 	for _, c := range cases {
@@ -74,7 +77,7 @@ func TestSamplingFrequencies(t *testing.T) {
 			}
 			counts := make([]int, len(logits))
 			for range draws {
-				counts[s.pick(logits)]++
+				counts[s.pick(logits, c.exps)]++
 			}
 			chi2 := 0.0
 			for id, n := range counts {
