@@ -24,13 +24,18 @@ type Options struct {
 	// by each concurrent prediction (see PredictConcurrency); the least
 	// recently used is dropped beyond it. Default 64.
 	MaxGraphs int
-	// PredictBatch is the batch size of Predict. Default 64.
+	// PredictBatch is the batch size of Predict. Default
+	// DefaultPredictBatch.
 	PredictBatch int
 	// PredictConcurrency bounds the Predict and PredictIDs calls that run
 	// at once, each on graphs and scratch memory of its own; more wait.
 	// Default runtime.GOMAXPROCS(0).
 	PredictConcurrency int
 }
+
+// DefaultPredictBatch is the default Options.PredictBatch: Predict runs
+// its texts 64 at a time, each batch padded to its longest text.
+const DefaultPredictBatch = 64
 
 // Classifier is a recurrent text classifier (see the package doc). Its
 // parameters are shared by every graph it compiles. It is a train.Model.
@@ -103,7 +108,7 @@ func New(cfg Config, vocab *datasets.Vocab, opts Options) (*Classifier, error) {
 		opts.MaxGraphs = 64
 	}
 	if opts.PredictBatch == 0 {
-		opts.PredictBatch = 64
+		opts.PredictBatch = DefaultPredictBatch
 	}
 	params, err := graph.NewParams(tensor.Float32, opts.Seed)
 	if err != nil {
