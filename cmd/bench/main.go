@@ -6,6 +6,7 @@
 //	go run ./cmd/bench                          # rnn, lstm, gru, bilstm; train, infer, latency; 3 repeats
 //	go run ./cmd/bench -configs lstm -steps 50 -torch-setting openmp:2:2  # a quick look
 //	go run ./cmd/bench -accuracy                # evaluation accuracy per epoch, both sides
+//	go run ./cmd/bench -serve                   # model servers: cmd/serve vs FastAPI + uvicorn + PyTorch (serve.go)
 //
 // The data are rows 1..6000 of the shared AG News test split (-data to
 // use another file; the built-in dataset, saying so, when the file is
@@ -129,7 +130,8 @@ type options struct {
 	epochs    int
 	trainRows datasets.Rows
 	evalRows  datasets.Rows
-	args      []string // as given, for the report
+	serve     serveOptions // -serve and its flags (serve.go)
+	args      []string     // as given, for the report
 }
 
 func main() {
@@ -150,7 +152,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench:", err)
 		return exitUsage
 	}
-	if err := bench(o, stdout, stderr); err != nil {
+	compare := bench
+	if o.serve.on {
+		compare = benchServe
+	}
+	if err := compare(o, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
 		return exitFailure
 	}
@@ -191,7 +197,7 @@ Flags:
 		fs.PrintDefaults()
 	}
 	agnews, _ := datasets.AGNewsDir()
-	var configs, modes, trainRows, evalRows, setting string
+	var configs, modes, trainRows, evalRows, setting, concurrency, torchWorkers string
 	fs.StringVar(&o.data, "data", "", "AG News CSV file (default: test.csv in "+agnews+"; the built-in dataset when that is absent)")
 	fs.StringVar(&trainRows, "train-rows", "1:6000", "rows FROM:TO of the data to train (and measure) on")
 	fs.StringVar(&evalRows, "eval-rows", "6001:7600", "rows FROM:TO to evaluate on (-accuracy)")
@@ -213,6 +219,7 @@ Flags:
 	fs.StringVar(&o.workdir, "workdir", "", "write the run directories (initial weights, plans, the PyTorch scripts) here and keep them; default: a temporary directory, removed")
 	fs.BoolVar(&o.accuracy, "accuracy", false, "compare evaluation accuracy per epoch instead of speed")
 	fs.IntVar(&o.epochs, "epochs", 5, "training epochs of -accuracy")
+	addServeFlags(fs, &o.serve, &concurrency, &torchWorkers)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -260,7 +267,7 @@ Flags:
 	if o.idleWait < 0 {
 		return o, errors.Errorf("-wait-idle %v: must not be negative", o.idleWait)
 	}
-	return o, nil
+	return o, checkServe(&o, concurrency, torchWorkers, configs != "")
 }
 
 // pick returns the configs named in list (comma-separated; "" is all).

@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/gornn/gornn/internal/regularfile"
 	"github.com/pkg/errors"
 )
 
@@ -93,9 +94,6 @@ func (c *call) decodeJSON(v any) error {
 	return nil
 }
 
-// maxQuoted bounds what an error message quotes from a request.
-const maxQuoted = 80
-
 // jsonProblem describes a JSON decoding error without Go type names.
 func jsonProblem(err error) string {
 	var syntax *json.SyntaxError
@@ -114,7 +112,13 @@ func jsonProblem(err error) string {
 	case err == io.ErrUnexpectedEOF:
 		return "truncated JSON"
 	}
-	return quote(err.Error())
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if field, ok := strings.CutPrefix(msg, "unknown field "); ok {
+		if name, err := strconv.Unquote(field); err == nil {
+			return "unknown field " + regularfile.Excerpt(name)
+		}
+	}
+	return msg
 }
 
 // jsonKind names a Go kind the way a JSON user knows it.
@@ -130,18 +134,6 @@ func jsonKind(kind string) string {
 		return "true or false"
 	}
 	return "a " + kind
-}
-
-// quote cuts s to maxQuoted bytes (on a rune boundary) for a message.
-func quote(s string) string {
-	if len(s) <= maxQuoted {
-		return s
-	}
-	cut := maxQuoted
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
 }
 
 // decodeInstances decodes {"instances": ["text", ...]}: at least one and
@@ -163,7 +155,7 @@ func (c *call) decodeInstances() ([]string, error) {
 	texts := make([]string, len(req.Instances))
 	for i, raw := range req.Instances {
 		if err := json.Unmarshal(raw, &texts[i]); err != nil {
-			return nil, errorf(http.StatusBadRequest, "request body: instances[%d] is %s, want a string", i, quote(string(raw)))
+			return nil, errorf(http.StatusBadRequest, "request body: instances[%d] is %s, want a string", i, regularfile.Excerpt(string(raw)))
 		}
 	}
 	return texts, nil

@@ -25,6 +25,10 @@
 // -max-in-flight requests are being answered or the server is shutting
 // down, 504 past -timeout.
 //
+// Every answer carries an X-Request-Id header (the client's, when it sent
+// a valid one) and a Server-Timing header, the milliseconds from the
+// request's arrival to its answer ("app;dur=0.412").
+//
 // Requests that arrive together are merged into batches of at most
 // -max-batch texts of similar length (a dynamic batcher, like Triton's),
 // each text's answer identical, bit for bit, to the one it gets alone.

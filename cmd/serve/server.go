@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gornn/gornn/internal/regularfile"
 	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
@@ -134,12 +137,8 @@ func (s *server) load(m modelDir, version int) (*entry, error) {
 	}
 	load, ok := kinds[format]
 	if !ok {
-		known := make([]string, 0, len(kinds))
-		for f := range kinds {
-			known = append(known, f)
-		}
-		sort.Strings(known)
-		return nil, errors.Errorf("model %s: %s holds a model of format %q, which serve does not know (want one of %s)", m.name, m.dir, format, strings.Join(known, ", "))
+		known := strings.Join(slices.Sorted(maps.Keys(kinds)), ", ")
+		return nil, errors.Errorf("model %s: %s holds a model of format %s, which serve does not know (want one of %s)", m.name, m.dir, regularfile.Excerpt(format), known)
 	}
 	batchRows, tokens := s.metrics.batchRows.WithLabelValues(m.name), s.metrics.tokens.WithLabelValues(m.name)
 	setup := modelSetup{
@@ -218,15 +217,7 @@ func (s *server) close() {
 }
 
 // names returns the served models' names, sorted.
-func (s *server) names() []string {
-	set := *s.models.Load()
-	names := make([]string, 0, len(set))
-	for name := range set {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
+func (s *server) names() []string { return slices.Sorted(maps.Keys(*s.models.Load())) }
 
 // requestInfo is what the request log line and the metrics say of a
 // request; handlers fill it in.
@@ -250,7 +241,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		info.id = fmt.Sprintf("%s-%d", s.idPrefix, s.requests.Add(1))
 	}
 	w.Header().Set("X-Request-Id", info.id)
-	rec := &recorder{ResponseWriter: w}
+	rec := &recorder{ResponseWriter: w, start: start}
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -278,27 +269,31 @@ func (s *server) record(r *http.Request, rec *recorder, info *requestInfo, elaps
 		return // scrapes and probes would drown the log
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-		slog.String("id", info.id), slog.String("method", r.Method), slog.String("path", quote(r.URL.Path)),
+		slog.String("id", info.id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.String("model", info.model), slog.Int("status", status), slog.Int("rows", info.rows),
 		slog.Float64("latency_ms", float64(elapsed.Microseconds())/1000))
 }
 
-// recorder remembers the status a handler wrote.
+// recorder remembers the status a handler wrote, and adds a
+// Server-Timing header: the milliseconds from the request's arrival to its
+// answer's header ("app;dur=0.412").
 type recorder struct {
 	http.ResponseWriter
+	start  time.Time
 	status int
 }
 
 func (rec *recorder) WriteHeader(status int) {
 	if rec.status == 0 {
 		rec.status = status
+		rec.Header().Set("Server-Timing", fmt.Sprintf("app;dur=%.3f", float64(time.Since(rec.start).Nanoseconds())/1e6))
 	}
 	rec.ResponseWriter.WriteHeader(status)
 }
 
 func (rec *recorder) Write(b []byte) (int, error) {
 	if rec.status == 0 {
-		rec.status = http.StatusOK
+		rec.WriteHeader(http.StatusOK)
 	}
 	return rec.ResponseWriter.Write(b)
 }
@@ -342,7 +337,7 @@ func (s *server) route(w *recorder, r *http.Request, info *requestInfo) {
 	case strings.HasPrefix(path, "/v1/models/"):
 		s.modelRoute(w, r, info, strings.TrimPrefix(path, "/v1/models/"))
 	default:
-		writeError(w, errorf(http.StatusNotFound, "no route %s (see GET /v1/models)", quote(path)))
+		writeError(w, errorf(http.StatusNotFound, "no route %s (see GET /v1/models)", regularfile.Excerpt(path)))
 	}
 }
 
@@ -352,7 +347,7 @@ func allow(w http.ResponseWriter, r *http.Request, want string) bool {
 		return true
 	}
 	w.Header().Set("Allow", want)
-	writeError(w, errorf(http.StatusMethodNotAllowed, "%s %s: want %s", r.Method, quote(r.URL.Path), want))
+	writeError(w, errorf(http.StatusMethodNotAllowed, "%s %s: want %s", r.Method, regularfile.Excerpt(r.URL.Path), want))
 	return false
 }
 
@@ -413,7 +408,7 @@ func (s *server) modelRoute(w *recorder, r *http.Request, info *requestInfo, res
 	}
 	e := s.acquire(name)
 	if e == nil {
-		writeError(w, errorf(http.StatusNotFound, "no model %s (serving %s)", quote(strconv.Quote(name)), strings.Join(s.names(), ", ")))
+		writeError(w, errorf(http.StatusNotFound, "no model %s (serving %s)", regularfile.Excerpt(name), strings.Join(s.names(), ", ")))
 		return
 	}
 	defer e.release()
@@ -426,7 +421,7 @@ func (s *server) modelRoute(w *recorder, r *http.Request, info *requestInfo, res
 	}
 	answer, ok := e.model.methods()[methodName]
 	if !ok {
-		writeError(w, errorf(http.StatusNotFound, "model %s (%s) has no method %s (it has %s)", name, e.format, quote(strconv.Quote(methodName)), strings.Join(e.status(false).Methods, ", ")))
+		writeError(w, errorf(http.StatusNotFound, "model %s (%s) has no method %s (it has %s)", name, e.format, regularfile.Excerpt(methodName), strings.Join(e.status(false).Methods, ", ")))
 		return
 	}
 	info.route = methodName
@@ -472,7 +467,7 @@ func (c *call) readBody() ([]byte, error) {
 	case errors.As(err, &tooLarge):
 		return nil, errorf(http.StatusRequestEntityTooLarge, "request body over the limit of %d bytes", c.maxBody)
 	case err != nil:
-		return nil, errorf(http.StatusBadRequest, "reading the request body: %s", quote(err.Error()))
+		return nil, errorf(http.StatusBadRequest, "reading the request body: %s", err)
 	}
 	return body, nil
 }

@@ -30,7 +30,7 @@ func TestRoutes(t *testing.T) {
 		want                     string // in the answer
 	}{
 		{"liveness", "GET", "/healthz", "", 200, `"status":"ok"`},
-		{"liveness by POST", "POST", "/healthz", "", 405, `POST /healthz: want GET`},
+		{"liveness by POST", "POST", "/healthz", "", 405, `POST \"/healthz\": want GET`},
 		{"readiness", "GET", "/readyz", "", 200, `"models":["default","gate"]`},
 		{"metrics", "GET", "/metrics", "", 200, "gornn_serve_requests_total"},
 		{"list", "GET", "/v1/models", "", 200, `"name":"default","format":"gornn-classifier/1"`},
@@ -42,11 +42,11 @@ func TestRoutes(t *testing.T) {
 		{"predict by GET", "GET", predict, "", 405, "want POST"},
 		{"unknown model", "POST", "/v1/models/nope:predict", `{"instances": ["x"]}`, 404, `no model \"nope\"`},
 		{"unknown method", "POST", "/v1/models/default:generate", `{}`, 404, `has no method \"generate\" (it has predict)`},
-		{"unknown route", "GET", "/v2/anything", "", 404, "no route /v2/anything"},
+		{"unknown route", "GET", "/v2/anything", "", 404, `no route \"/v2/anything\"`},
 		{"malformed JSON", "POST", predict, `{"instances": [`, 400, "truncated JSON"},
 		{"not JSON", "POST", predict, `instances`, 400, "invalid JSON at byte 1"},
 		{"wrong type", "POST", predict, `{"instances": "text"}`, 400, "instances is a JSON string, want a list"},
-		{"wrong element type", "POST", predict, `{"instances": ["a", {"b": 1}]}`, 400, `instances[1] is {\"b\": 1}, want a string`},
+		{"wrong element type", "POST", predict, `{"instances": ["a", {"b": 1}]}`, 400, `instances[1] is \"{\\\"b\\\": 1}\", want a string`},
 		{"unknown field", "POST", predict, `{"instances": ["a"], "inputs": 1}`, 400, `unknown field \"inputs\"`},
 		{"data after the object", "POST", predict, `{"instances": ["a"]} {}`, 400, "data after the JSON object"},
 		{"no instances", "POST", predict, `{"instances": []}`, 400, "at least one text"},
@@ -77,11 +77,29 @@ func TestRoutes(t *testing.T) {
 					t.Errorf("error answer %q (%s) is not {\"error\": ...} JSON", body, resp.Header.Get("Content-Type"))
 				}
 			}
+			if !strings.HasPrefix(resp.Header.Get("Server-Timing"), "app;dur=") || resp.Header.Get("X-Request-Id") == "" {
+				t.Errorf("headers %v: want Server-Timing and X-Request-Id", resp.Header)
+			}
 			if c.status == 405 && resp.Header.Get("Allow") == "" {
 				t.Error("405 without an Allow header")
 			}
 		})
 	}
+
+	t.Run("request id", func(t *testing.T) {
+		for _, c := range []struct{ sent, kept string }{{"client-42", "client-42"}, {"a b", ""}} {
+			req, _ := http.NewRequest("GET", url+"/healthz", nil)
+			req.Header.Set("X-Request-Id", c.sent)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := resp.Header.Get("X-Request-Id"); (c.kept != "" && got != c.kept) || (c.kept == "" && (got == c.sent || got == "")) {
+				t.Errorf("sent X-Request-Id %q, got back %q", c.sent, got)
+			}
+		}
+	})
 
 	t.Run("body too large without a length", func(t *testing.T) {
 		// A chunked body has no Content-Length: the limit stops the read.
@@ -108,7 +126,7 @@ func TestRoutes(t *testing.T) {
 			{[]string{"model", "default", "route", "predict", "status", "422"}, 2},
 			{[]string{"model", "default", "route", "predict", "status", "413"}, 2},
 			{[]string{"model", "", "route", "call", "status", "404"}, 1},
-			{[]string{"route", "healthz", "status", "200"}, 1},
+			{[]string{"route", "healthz", "status", "200"}, 3},
 		}
 		for _, c := range checks {
 			if got := metricValue(families, "gornn_serve_requests_total", c.labels...); got != c.want {
