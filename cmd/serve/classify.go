@@ -13,6 +13,7 @@ import (
 type classifier struct {
 	model   *models.Classifier
 	batcher *batcher[models.Prediction]
+	answers map[string]method
 }
 
 // maxGraphs bounds the compiled graphs each batch worker of a classifier
@@ -33,12 +34,13 @@ func loadClassifier(dir string, setup modelSetup) (model, error) {
 	}
 	c := &classifier{model: m}
 	c.batcher = newBatcher(b.maxBatch, b.maxWait, b.workers, c.runBatch, setup.observeBatch)
+	c.answers = map[string]method{"predict": c.predict}
 	return c, nil
 }
 
 func (c *classifier) config() any { return c.model.Config() }
 
-func (c *classifier) methods() map[string]method { return map[string]method{"predict": c.predict} }
+func (c *classifier) methods() map[string]method { return c.answers }
 
 func (c *classifier) drain() { c.batcher.drain() }
 

@@ -234,6 +234,8 @@ func (g *gateModel) methods() map[string]method {
 	return map[string]method{"hold": g.hold, "stream": g.stream}
 }
 
+func (g *gateModel) drain() {}
+
 func (g *gateModel) close() {}
 
 func (g *gateModel) hold(c *call) error {

@@ -22,8 +22,8 @@
 // malformed body, 404 for an unknown model, route or method, 405 for a
 // wrong HTTP method, 413 for a body over -max-body, 422 for too many
 // instances or tokens, 429 when -max-streams streams are open, 503 when
-// -max-in-flight requests are being answered or the server is shutting
-// down, 504 past -timeout.
+// -max-in-flight requests are being answered (and from /readyz while the
+// server shuts down), 504 past -timeout.
 //
 // Every answer carries an X-Request-Id header (the client's, when it sent
 // a valid one) and a Server-Timing header, the milliseconds from the

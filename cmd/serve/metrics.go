@@ -41,7 +41,7 @@ func newMetrics() *metrics {
 			Name: "gornn_serve_generated_tokens_total", Help: "Tokens generated, by model.",
 		}, []string{"model"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "gornn_serve_in_flight_requests", Help: "Requests under /v1/ being answered.",
+			Name: "gornn_serve_in_flight_requests", Help: "Calls (POST /v1/models/NAME:METHOD) being answered.",
 		}),
 		streams: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "gornn_serve_streams", Help: "Streamed answers (Server-Sent Events) open.",

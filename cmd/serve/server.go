@@ -43,6 +43,9 @@ type model interface {
 	// methods returns the model's methods by name: POST
 	// /v1/models/NAME:METHOD calls methods()[METHOD].
 	methods() map[string]method
+	// drain makes the model's batchers stop waiting for more work to
+	// batch (the server is shutting down).
+	drain()
 	// close stops the model's batchers, once no request uses it.
 	close()
 }
@@ -203,9 +206,7 @@ func (s *server) acquire(name string) *entry {
 func (s *server) drain() {
 	s.draining.Store(true)
 	for _, e := range *s.models.Load() {
-		if d, ok := e.model.(interface{ drain() }); ok {
-			d.drain()
-		}
+		e.model.drain()
 	}
 }
 
