@@ -9,6 +9,7 @@
 //	go run ./cmd/bench -task tag                # the BiLSTM tagger and the BiLSTM-CRF; train, infer (Viterbi)
 //	go run ./cmd/bench -task tag -accuracy -epochs 3   # their token accuracy per epoch
 //	go run ./cmd/bench -task seq2seq            # G2P on CMUdict: training, greedy and beam-5 decoding (seq2seq.go)
+//	go run ./cmd/bench -serve                   # model servers: cmd/serve vs FastAPI + uvicorn + PyTorch (serve.go)
 //
 // With -task tag the models are taggers (models.Tagger, gornn_torch.Tagger
 // with a batched CRF) on the truecasing task built from the same AG News
@@ -142,7 +143,8 @@ type options struct {
 	epochs    int
 	trainRows datasets.Rows
 	evalRows  datasets.Rows
-	args      []string // as given, for the report
+	serve     serveOptions // -serve and its flags (serve.go)
+	args      []string     // as given, for the report
 }
 
 func main() {
@@ -169,7 +171,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench:", err)
 		return exitUsage
 	}
-	if err := bench(o, stdout, stderr); err != nil {
+	compare := bench
+	if o.serve.on {
+		compare = benchServe
+	}
+	if err := compare(o, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
 		return exitFailure
 	}
@@ -214,7 +220,7 @@ Flags:
 		fs.PrintDefaults()
 	}
 	agnews, _ := datasets.AGNewsDir()
-	var configs, modes, trainRows, evalRows, setting string
+	var configs, modes, trainRows, evalRows, setting, concurrency, torchWorkers string
 	fs.StringVar(&o.task, "task", "classify", "what to compare: classify (the classifiers above) or tag (the taggers below, on truecasing built from the same AG News rows)")
 	fs.StringVar(&o.data, "data", "", "AG News CSV file (default: test.csv in "+agnews+"; the built-in dataset when that is absent)")
 	fs.StringVar(&trainRows, "train-rows", "1:6000", "rows FROM:TO of the data to train (and measure) on")
@@ -237,6 +243,7 @@ Flags:
 	fs.StringVar(&o.workdir, "workdir", "", "write the run directories (initial weights, plans, the PyTorch scripts) here and keep them; default: a temporary directory, removed")
 	fs.BoolVar(&o.accuracy, "accuracy", false, "compare evaluation accuracy per epoch instead of speed")
 	fs.IntVar(&o.epochs, "epochs", 5, "training epochs of -accuracy")
+	addServeFlags(fs, &o.serve, &concurrency, &torchWorkers)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -289,7 +296,7 @@ Flags:
 	if o.idleWait < 0 {
 		return o, errors.Errorf("-wait-idle %v: must not be negative", o.idleWait)
 	}
-	return o, nil
+	return o, checkServe(&o, concurrency, torchWorkers, configs != "")
 }
 
 // pick returns the configs named in list (comma-separated; "" is all).

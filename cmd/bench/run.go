@@ -76,15 +76,11 @@ func bench(o options, stdout, stderr io.Writer) error {
 		}
 		s.LatencyTokens, s.Requests = latencyTokens, o.requests
 	}
-	tmp := o.workdir
-	if tmp == "" {
-		if tmp, err = os.MkdirTemp("", "gornn-bench-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-	} else if err := os.MkdirAll(tmp, 0o755); err != nil {
+	tmp, cleanup, err := workDir(o)
+	if err != nil {
 		return err
 	}
+	defer cleanup()
 	r, err := newRunner(o, tmp, stderr)
 	if err != nil {
 		return err
@@ -159,6 +155,18 @@ func bench(o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	return os.WriteFile(o.jsonOut, append(out, '\n'), 0o644)
+}
+
+// workDir returns the folder of the run directories: -workdir, created
+// if needed, or a temporary one that cleanup removes.
+func workDir(o options) (dir string, cleanup func(), err error) {
+	if o.workdir != "" {
+		return o.workdir, func() {}, os.MkdirAll(o.workdir, 0o755)
+	}
+	if dir, err = os.MkdirTemp("", "gornn-bench-"); err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
 }
 
 // prepare loads and encodes the data, recording what it is in s.

@@ -112,7 +112,7 @@ func formatList() string {
 }
 
 // classify labels each text: the label and the probability of every
-// label, or with asJSON {"text", "label", "probabilities"}.
+// label, or with asJSON a models.Answer {"text", "label", "probabilities"}.
 func classify(dir string, texts []string, asJSON bool, out io.Writer) error {
 	model, err := models.Load(dir, models.Options{})
 	if err != nil {
@@ -125,15 +125,7 @@ func classify(dir string, texts []string, asJSON bool, out io.Writer) error {
 	labels := model.Config().Labels
 	for i, p := range preds {
 		if asJSON {
-			probs := make(map[string]float64, len(labels))
-			for j, l := range labels {
-				probs[l] = p.Probabilities[j]
-			}
-			line, err := json.Marshal(struct {
-				Text          string             `json:"text"`
-				Label         string             `json:"label"`
-				Probabilities map[string]float64 `json:"probabilities"`
-			}{texts[i], p.Label, probs})
+			line, err := json.Marshal(model.Answer(texts[i], p))
 			if err != nil {
 				return err
 			}
