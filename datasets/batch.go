@@ -23,6 +23,14 @@ type Batch struct {
 	Index   []int  // [B] positions of the rows in the encoded dataset
 	Size    int    // B
 	Steps   int    // T (max of Lengths)
+
+	// Chars are the tokens' characters, each token's padded with 0 to
+	// CharSteps: [B*T*CharSteps] row-major (character c of token t of row b
+	// at (b*T + t)*CharSteps + c), with CharLengths [B*T] (0 past each
+	// row's length); nil when the rows have none.
+	Chars       []int
+	CharLengths []int
+	CharSteps   int
 }
 
 // Tokens returns the number of real (unpadded) tokens of the batch's
@@ -50,6 +58,11 @@ func (b Batch) Rows(from, to int) Batch {
 	}
 	if b.Index != nil {
 		part.Index = b.Index[from:to]
+	}
+	if b.Chars != nil {
+		part.Chars = b.Chars[from*b.Steps*b.CharSteps : to*b.Steps*b.CharSteps]
+		part.CharLengths = b.CharLengths[from*b.Steps : to*b.Steps]
+		part.CharSteps = b.CharSteps
 	}
 	if b.Second != nil {
 		second := b.Second.Rows(from, to)
@@ -257,11 +270,34 @@ func (e *Encoded) batch(rows []int, maxLen int) Batch {
 			copy(batch.Targets[i*batch.Steps:i*batch.Steps+batch.Lengths[i]], e.Targets[row])
 		}
 	}
+	if e.Chars != nil {
+		batch.addChars(e.Chars, rows)
+	}
 	if e.Second != nil {
 		second := e.Second.batch(rows, maxLen)
 		batch.Second = &second
 	}
 	return batch
+}
+
+// addChars lays out the characters of the batch's tokens, the given rows
+// of chars, padded to the longest token.
+func (b *Batch) addChars(chars [][][]int, rows []int) {
+	b.CharSteps = 1
+	for i, row := range rows {
+		for _, c := range chars[row][:b.Lengths[i]] {
+			b.CharSteps = max(b.CharSteps, len(c))
+		}
+	}
+	b.Chars = make([]int, len(b.IDs)*b.CharSteps)
+	b.CharLengths = make([]int, len(b.IDs))
+	for i, row := range rows {
+		for t, c := range chars[row][:b.Lengths[i]] {
+			w := i*b.Steps + t
+			b.CharLengths[w] = len(c)
+			copy(b.Chars[w*b.CharSteps:], c)
+		}
+	}
 }
 
 // PadBatch pads token id sequences into one batch, for prediction: rows

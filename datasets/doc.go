@@ -27,6 +27,20 @@
 // gives indices 0..3, 0..1 gives 0..1), and other labels make classes named
 // by the labels in byte order.
 //
+// # Tagging data
+//
+// LoadTagged reads sentences with a tag per token: CoNLL column files
+// (tokens and tags by column index, a blank line between sentences,
+// "-DOCSTART-" lines skipped) and JSON Lines of {"tokens": [...], "tags":
+// [...]}. Tokens are taken as given. PrepareTagged builds the word
+// vocabulary, the TagSet and, for character features, a character
+// alphabet, and encodes each sentence's tag ids as per-token targets
+// (Encoded.Targets) and its tokens' characters (Encoded.Chars). Without a
+// file it prepares the built-in truecasing task (TruecaseAGNews,
+// BuiltinTruecasing): lowercased text whose every token is tagged lower,
+// Title, UPPER or mixed. ReadVectors reads pretrained word vectors
+// (GloVe, word2vec, fastText text forms) for a vocabulary.
+//
 // # Bad input
 //
 // Nothing is dropped silently. A malformed row is an error naming the file,

@@ -14,6 +14,7 @@ type Encoded struct {
 	IDs      [][]int      // [N][len_i] token ids, len_i >= 1; PadID never occurs
 	Labels   []int        // [N] class index of each row; nil for per-token tasks
 	Targets  [][]int      // [N][len_i] per-token targets aligned with IDs; nil unless the task has them
+	Chars    [][][]int    // [N][len_i][chars] each token's character ids (a character vocabulary's), each token at least one; nil unless the model reads characters
 	Second   *Encoded     // the rows' second sequences, with their targets; nil for one-sequence tasks
 	Examples []int        // [N] index in the source Dataset.Examples of each row
 	Classes  []string     // class names, as the source Dataset's
@@ -33,6 +34,17 @@ func (e *Encoded) check() error {
 		if e.Targets != nil && (i >= len(e.Targets) || len(e.Targets[i]) != len(ids)) {
 			return errors.Errorf("row %d has %d tokens but not as many targets", i, len(ids))
 		}
+		if e.Chars != nil && (i >= len(e.Chars) || len(e.Chars[i]) != len(ids)) {
+			return errors.Errorf("row %d has %d tokens but not as many character lists", i, len(ids))
+		}
+		for t, chars := range e.charsOf(i) {
+			if len(chars) == 0 {
+				return errors.Errorf("row %d token %d has no characters", i, t)
+			}
+		}
+	}
+	if e.Chars != nil && len(e.Chars) != len(e.IDs) {
+		return errors.Errorf("%d rows but %d character rows", len(e.IDs), len(e.Chars))
 	}
 	if e.Targets != nil && len(e.Targets) != len(e.IDs) {
 		return errors.Errorf("%d rows but %d target rows", len(e.IDs), len(e.Targets))
@@ -44,6 +56,15 @@ func (e *Encoded) check() error {
 		return errors.Wrap(e.Second.check(), "second sequence")
 	}
 	return nil
+}
+
+// charsOf returns the character lists of row i's tokens, nil without
+// characters.
+func (e *Encoded) charsOf(i int) [][]int {
+	if e.Chars == nil || i >= len(e.Chars) {
+		return nil
+	}
+	return e.Chars[i]
 }
 
 // EncodeOptions says how Encode treats texts without tokens.

@@ -6,52 +6,51 @@ import (
 	"github.com/pkg/errors"
 )
 
-// The special tokens of a language model's vocabulary, which follow
-// PadToken and UnkToken (see BuildCorpusVocab).
-const (
-	// BOSToken begins every document of a per-document language model
-	// (EncodeDocuments): the input of its first step.
-	BOSToken = "<bos>"
-	// EOSToken ends every document: the target of a document's last
-	// step, and the separator of a stream's documents (EncodeStream).
-	EOSToken = "<eos>"
-)
-
 // BuildCorpusVocab tokenizes every document of c with tok and builds a
 // language model's vocabulary: PadToken and UnkToken, then specials in
 // the order given (BOSToken and EOSToken, say), then the tokens by
 // frequency as BuildVocab orders them. opts.MaxSize counts the specials.
 // A token equal to a special is not counted (Encode maps it to UnkID).
 func BuildCorpusVocab(c *Corpus, tok Tokenizer, specials []string, opts VocabOptions) (*Vocab, error) {
-	if err := opts.check(); err != nil {
-		return nil, errors.Wrapf(err, "vocabulary of %s", c.Path)
-	}
-	reserved := 2 + len(specials)
-	if opts.MaxSize > 0 && opts.MaxSize < reserved {
-		return nil, errors.Errorf("vocabulary of %s: MaxSize %d leaves no room for %d special tokens", c.Path, opts.MaxSize, reserved)
-	}
 	counts := make(map[string]int)
 	for _, text := range c.Texts {
 		for _, token := range tok.Tokenize(text) {
 			counts[token]++
 		}
 	}
+	v, err := vocabWithSpecials(counts, specials, tok.Name(), opts)
+	return v, errors.Wrapf(err, "vocabulary of %s", c.Path)
+}
+
+// vocabWithSpecials builds a vocabulary of the tokens counted in counts
+// (which it changes): PadToken and UnkToken, then specials in order,
+// then the tokens by frequency as VocabFromTokens orders them.
+// opts.MaxSize counts every special token; a counted token equal to a
+// special one is dropped. tokenizer names the tokens' tokenizer.
+func vocabWithSpecials(counts map[string]int, specials []string, tokenizer string, opts VocabOptions) (*Vocab, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	reserved := 2 + len(specials)
+	if opts.MaxSize > 0 && opts.MaxSize < reserved {
+		return nil, errors.Errorf("MaxSize is %d, want 0 (no bound) or >= %d (the special tokens count)", opts.MaxSize, reserved)
+	}
 	for _, s := range specials {
 		if s == PadToken || s == UnkToken || s == "" {
-			return nil, errors.Errorf("vocabulary of %s: special token %q: want a token other than %s and %s", c.Path, s, PadToken, UnkToken)
+			return nil, errors.Errorf("special token %q: want a token other than %s and %s", s, PadToken, UnkToken)
 		}
 		delete(counts, s)
 	}
 	if opts.MaxSize > 0 {
-		opts.MaxSize -= len(specials)
+		opts.MaxSize -= len(specials) // vocabFromCounts counts <pad> and <unk> only
 	}
 	words := vocabFromCounts(counts, opts).tokens
 	tokens := append(append(slices.Clip(words[:2]), specials...), words[2:]...)
 	if dup := firstDuplicate(tokens); dup != "" {
-		return nil, errors.Errorf("vocabulary of %s: special token %q given twice", c.Path, dup)
+		return nil, errors.Errorf("special token %q given twice", dup)
 	}
 	v := newVocab(tokens)
-	v.tokenizer = tok.Name()
+	v.tokenizer = tokenizer
 	return v, nil
 }
 

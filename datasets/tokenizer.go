@@ -26,15 +26,18 @@ const (
 	CharTokenizer = "char"
 )
 
-// NewTokenizer returns the tokenizer called name: "basic_english" or "char".
+// NewTokenizer returns the tokenizer called name: "basic_english", "char"
+// or "whitespace".
 func NewTokenizer(name string) (Tokenizer, error) {
 	switch name {
 	case BasicEnglishTokenizer:
 		return basicEnglish{}, nil
 	case CharTokenizer:
 		return chars{}, nil
+	case WhitespaceTokenizer:
+		return whitespace{}, nil
 	}
-	return nil, errors.Errorf("unknown tokenizer %q (want %q or %q)", name, BasicEnglishTokenizer, CharTokenizer)
+	return nil, errors.Errorf("unknown tokenizer %q (want %q, %q or %q)", name, BasicEnglishTokenizer, CharTokenizer, WhitespaceTokenizer)
 }
 
 // basicEnglish is torchtext's basic_english tokenizer. torchtext lowercases

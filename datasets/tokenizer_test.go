@@ -170,5 +170,5 @@ func TestNewTokenizer(t *testing.T) {
 		}
 	}
 	_, err := NewTokenizer("spacy")
-	wantError(t, err, `unknown tokenizer "spacy"`, "basic_english", "char")
+	wantError(t, err, `unknown tokenizer "spacy"`, "basic_english", "char", "whitespace")
 }

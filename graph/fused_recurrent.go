@@ -80,7 +80,12 @@ type recurrentKernel[T float] struct {
 const packedWKey = "recurrent/packedW"
 
 func newRecurrentKernel[T float](g *Graph, cell Cell, w *DirectionWeights, steps, in, hidden int, reverse bool) *recurrentKernel[T] {
-	b := g.cfg.Batch
+	return newRecurrentKernelOf[T](g, cell, w, g.cfg.Batch, steps, in, hidden, reverse)
+}
+
+// newRecurrentKernelOf is newRecurrentKernel over batches of b rows
+// rather than the graph's (the words of a batch, for character features).
+func newRecurrentKernelOf[T float](g *Graph, cell Cell, w *DirectionWeights, b, steps, in, hidden int, reverse bool) *recurrentKernel[T] {
 	gh := cell.Gates() * hidden
 	k := &recurrentKernel[T]{
 		g: g, key: g.kernelKey("recurrent"), cell: cell, w: w, reverse: reverse, batch: b, steps: steps, in: in, hidden: hidden, gh: gh,
@@ -248,8 +253,10 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 		rows(k.x[off*k.in:(off+m)*k.in], x[t*b*k.in:(t+1)*b*k.in], p.order[:m], k.in, false)
 	}
 	gemm(false, true, n, gh, k.in, k.x, k.in, wih, k.in, 0, k.act, gh)
-	// Both biases join the input projection once, except for GRU, whose n
-	// gate needs b_hn inside r * (h W_hnᵀ + b_hn) at every step.
+	// The biases join the pre-activations inside each step's pass over
+	// them (stepForward), not in passes of their own: both at once,
+	// b_ih + b_hh, except for GRU, whose n gate needs b_hn inside
+	// r * (h W_hnᵀ + b_hn).
 	stepBias := bhh
 	if k.cell != GRU {
 		copy(k.bias, bih)
@@ -258,7 +265,6 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 		}
 		bih, stepBias = k.bias, nil
 	}
-	addRows(k.act[:n*gh], bih)
 	rows(k.h, vals[rkH0], p.order, hidden, false)
 	if k.cell == LSTM {
 		rows(k.c, vals[rkC0], p.order, hidden, false)
@@ -283,8 +289,7 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 		} else {
 			gemm(false, true, m, gh, hidden, k.h, hidden, whh, hidden, 0, k.hp, gh)
 		}
-		addRows(k.hp[:m*gh], stepBias)
-		k.stepForward(off, m)
+		k.stepForward(off, m, bih, stepBias)
 	}
 	k.packedW.SetMemory(nil)
 	for t := 0; t < steps; t++ {
@@ -308,73 +313,81 @@ func (k *recurrentKernel[T]) release() {
 }
 
 // stepForward computes the m tokens from off, one step of the first m
-// sorted rows, from their input projections (in k.act) and k.hp: their
-// gate activations, in place, then their new state, written to k.h (and
-// k.c) and k.hOut.
-func (k *recurrentKernel[T]) stepForward(off, m int) {
+// sorted rows, from their input projections x W_ihᵀ (in k.act) and h
+// W_hhᵀ (in k.hp), adding the biases on the way: inBias to the input
+// projection, then stepBias (GRU's b_hh; nil for the others, whose b_hh
+// is in inBias) to the hidden one, in the rounding order of adding each
+// bias to its product first. It writes the gate activations in place
+// (k.act), the new state to k.h (and k.c) and k.hOut, row by row in one
+// pass.
+func (k *recurrentKernel[T]) stepForward(off, m int, inBias, stepBias []T) {
 	hidden, gh := k.hidden, k.gh
-	act := k.act[off*gh : (off+m)*gh]
-	// Pre-activations: the GRU n gate adds its hidden part after r.
-	summed := gh
-	if k.cell == GRU {
-		summed = 2 * hidden
-	}
 	for r := 0; r < m; r++ {
-		a, hp := act[r*gh:r*gh+summed], k.hp[r*gh:r*gh+summed]
-		for j := range a {
-			a[j] += hp[j]
-		}
-	}
-	for r := 0; r < m; r++ {
-		a := act[r*gh : (r+1)*gh]
-		switch k.cell {
-		case RNNTanh:
-			tanhs(a)
-		case RNNReLU:
-			for j, v := range a {
-				a[j] = max(v, 0)
-			}
-		case LSTM:
-			sigmoids(a[:2*hidden])
-			tanhs(a[2*hidden : 3*hidden])
-			sigmoids(a[3*hidden:])
-		case GRU:
-			sigmoids(a[:2*hidden])
-			// n = tanh(x W_inᵀ + b_in + r * (h W_hnᵀ + b_hn))
-			hn := k.hn[(off+r)*hidden : (off+r+1)*hidden]
-			copy(hn, k.hp[r*gh+2*hidden:(r+1)*gh])
-			n := a[2*hidden:]
-			for j := range n {
-				n[j] += hn[j] * a[j]
-			}
-			tanhs(n)
-		}
-	}
-	for r := 0; r < m; r++ {
-		a := act[r*gh : (r+1)*gh]
+		a := k.act[(off+r)*gh : (off+r+1)*gh]
+		hp := k.hp[r*gh : (r+1)*gh]
 		h := k.h[r*hidden : (r+1)*hidden]
 		out := k.hOut[(off+r)*hidden : (off+r+1)*hidden]
 		switch k.cell {
 		case RNNTanh, RNNReLU:
+			addBiased(a, inBias, hp)
+			if k.cell == RNNTanh {
+				tanhs(a)
+			} else {
+				for j, v := range a {
+					a[j] = max(v, 0)
+				}
+			}
 			copy(out, a)
 		case LSTM:
+			addBiased(a, inBias, hp)
+			sigmoids(a[:2*hidden])
+			tanhs(a[2*hidden : 3*hidden])
+			sigmoids(a[3*hidden:])
 			c := k.c[r*hidden : (r+1)*hidden]
 			tc := k.tanhC[(off+r)*hidden : (off+r+1)*hidden]
-			for j := range c {
-				c[j] = a[hidden+j]*c[j] + a[j]*a[2*hidden+j]
+			ig, f, g, o := a[:hidden], a[hidden:2*hidden], a[2*hidden:3*hidden], a[3*hidden:]
+			ig, f, g, tc, o, out = ig[:len(c)], f[:len(c)], g[:len(c)], tc[:len(c)], o[:len(c)], out[:len(c)]
+			for j, cj := range c {
+				cj = f[j]*cj + ig[j]*g[j]
+				c[j], tc[j] = cj, cj
 			}
-			copy(tc, c)
 			tanhs(tc)
-			for j := range out {
-				out[j] = a[3*hidden+j] * tc[j]
+			for j, t := range tc {
+				out[j] = o[j] * t
 			}
 		case GRU:
-			for j := range out {
-				n := a[2*hidden+j]
-				out[j] = (h[j]-n)*a[hidden+j] + n
+			// r and z: (x W_iᵀ + b_i) + (h W_hᵀ + b_h).
+			rz, hpRZ, bRZ, sRZ := a[:2*hidden], hp[:2*hidden], inBias[:2*hidden], stepBias[:2*hidden]
+			hpRZ, bRZ, sRZ = hpRZ[:len(rz)], bRZ[:len(rz)], sRZ[:len(rz)]
+			for j, v := range rz {
+				rz[j] = (v + bRZ[j]) + (hpRZ[j] + sRZ[j])
+			}
+			sigmoids(rz)
+			// n = tanh(x W_inᵀ + b_in + r * (h W_hnᵀ + b_hn))
+			n := a[2*hidden:]
+			hn := k.hn[(off+r)*hidden : (off+r+1)*hidden]
+			rg, z := rz[:hidden], rz[hidden:]
+			hn, rg, z, h, out = hn[:len(n)], rg[:len(n)], z[:len(n)], h[:len(n)], out[:len(n)]
+			hpN, bN, sN := hp[2*hidden:], inBias[2*hidden:], stepBias[2*hidden:]
+			hpN, bN, sN = hpN[:len(n)], bN[:len(n)], sN[:len(n)]
+			for j, v := range n {
+				hn[j] = hpN[j] + sN[j]
+				n[j] = (v + bN[j]) + hn[j]*rg[j]
+			}
+			tanhs(n)
+			for j, nj := range n {
+				out[j] = (h[j]-nj)*z[j] + nj
 			}
 		}
 		copy(h, out)
+	}
+}
+
+// addBiased sets a[j] = (a[j] + bias[j]) + b[j].
+func addBiased[T float](a, bias, b []T) {
+	bias, b = bias[:len(a)], b[:len(a)]
+	for j, v := range a {
+		a[j] = (v + bias[j]) + b[j]
 	}
 }
 

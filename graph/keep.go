@@ -66,3 +66,13 @@ func keep(g *Graph, n *G.Node) *G.Node {
 	}
 	return applyKernel(g, k, n).out
 }
+
+// Readable returns a node that holds n's value after Run, for a caller to
+// read: n itself in a Fused graph, a copy of n in a Composed one, whose
+// tape machine may reuse the memory of an intermediate node (a decoder
+// step's state, or outputs a loss also consumes, such as a tagger's
+// emission scores) once the ops that read it have run.
+func Readable(g *Graph, n *G.Node) (r *G.Node, err error) {
+	defer recoverTo(&err, "graph: readable node")
+	return keep(g, n), nil
+}

@@ -16,6 +16,11 @@ type Param struct {
 	Name  string
 	Value *tensor.Dense
 	Grad  *tensor.Dense
+	// Frozen keeps the parameter as it is during training (pretrained
+	// embeddings used as they are, say): graphs compiled after it is set
+	// compute no gradient for it (it is not among their Learnables) and
+	// the train package's optimizers leave it out.
+	Frozen bool
 }
 
 // Size returns the number of elements of p.

@@ -46,6 +46,9 @@ func (g *Graph) Compile(loss *G.Node, watch ...*G.Node) (err error) {
 	}
 	var bound []*G.Node
 	for _, p := range g.used {
+		if p.Frozen {
+			continue
+		}
 		node := g.paramNodes[p]
 		if lookups := g.sparse[p]; len(lookups) == 1 && lookups[0].base.grads != nil && node.Deriv() == lookups[0].base.grads[0] {
 			lookups[0].sparse = true // the lookup is the weight's only reader

@@ -68,7 +68,8 @@ func (m *seqModel) run(t testing.TB) {
 
 // build declares the case's model in a new parameter set of dtype, sets
 // values when given, and builds it into a training graph (whose sequences
-// take spare steps beyond the batch's when fused, see spareOf).
+// take spare steps beyond the batch's when fused, see spareOf) loaded with
+// the case's batch.
 func (c seqFixture) build(t testing.TB, impl Impl, dtype tensor.Dtype, values map[string]fixtureTensor) *seqModel {
 	t.Helper()
 	ps, err := NewParams(dtype, 3)
@@ -76,7 +77,7 @@ func (c seqFixture) build(t testing.TB, impl Impl, dtype tensor.Dtype, values ma
 	cell, err := ParseCell(c.Cell)
 	check(t, err)
 	m := &seqModel{params: ps, rng: NewRNG(1)}
-	var declare []func(g *Graph) (*Seq, *Targets)
+	var declare seqBuilder
 	switch {
 	case strings.HasPrefix(c.Name, "encoder_decoder/"):
 		declare = c.encoderDecoder(t, ps, cell)
@@ -91,7 +92,9 @@ func (c seqFixture) build(t testing.TB, impl Impl, dtype tensor.Dtype, values ma
 	m.graph, err = New(ps, Config{Batch: 3, Training: true, Impl: impl})
 	check(t, err)
 	m.graph.SetRNG(m.rng)
-	logits, targets := declare[0](m.graph)
+	logits, inputs := declare(m.graph)
+	targets, err := m.graph.NewTokenTargets("targets", logits.Tokens())
+	check(t, err)
 	m.logits = logits
 	m.loss, err = SequenceCrossEntropy(m.graph, logits, targets, LossOptions{LabelSmoothing: c.LabelSmoothing})
 	check(t, err)
@@ -102,53 +105,53 @@ func (c seqFixture) build(t testing.TB, impl Impl, dtype tensor.Dtype, values ma
 		watch = append(watch, whole)
 	}
 	check(t, m.graph.Compile(m.loss, watch...))
-	declare[1](m.graph)
+	for _, in := range inputs {
+		check(t, in.seq.Set(in.ids, in.lengths))
+	}
+	check(t, targets.Set(c.Targets))
 	return m
 }
 
-// newSeq declares a sequence of steps+spare steps in g and sets it.
-func newSeq(t testing.TB, g *Graph, name string, ids, lengths []int, spare int) *Sequence {
+// A seqBuilder builds a case's model into a graph and returns its logits
+// and the batch of each token sequence it declared.
+type seqBuilder func(g *Graph) (*Seq, []seqInput)
+
+// seqInput is a token sequence of a graph and the batch to set it to.
+type seqInput struct {
+	seq          *Sequence
+	ids, lengths []int
+}
+
+// newSeq declares a sequence in g for the batch ids, lengths, with spare
+// steps more than it needs.
+func newSeq(t testing.TB, g *Graph, name string, ids, lengths []int, spare int) seqInput {
 	t.Helper()
 	s, err := g.NewSequence(name, SequenceConfig{Steps: len(ids)/len(lengths) + spare})
 	check(t, err)
-	return s
+	return seqInput{s, ids, lengths}
 }
 
-// The case builders return two functions: one that builds the model into
-// a graph and returns its logits and targets, one that sets the batch.
-
-func (c seqFixture) stack(t testing.TB, ps *Params, cell Cell, m *seqModel) []func(g *Graph) (*Seq, *Targets) {
+func (c seqFixture) stack(t testing.TB, ps *Params, cell Cell, m *seqModel) seqBuilder {
 	emb, err := NewEmbedding(ps, "embedding", seqVocab, seqEmbed, 0)
 	check(t, err)
 	rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: cell, InputSize: seqEmbed, HiddenSize: seqHidden, NumLayers: c.NumLayers, Bidirectional: c.Bidirectional})
 	check(t, err)
 	fc, err := NewLinear(ps, "fc", rnn.OutputWidth(), c.Classes)
 	check(t, err)
-	var tokens *Sequence
-	var targets *Targets
-	return []func(g *Graph) (*Seq, *Targets){
-		func(g *Graph) (*Seq, *Targets) {
-			tokens = newSeq(t, g, "tokens", c.Tokens, c.Lengths, spareOf(g))
-			x, err := emb.Build(g, tokens)
-			check(t, err)
-			m.embedded = x
-			out, err := rnn.Build(g, x, nil)
-			check(t, err)
-			logits, err := fc.BuildSeq(g, out.Outputs)
-			check(t, err)
-			targets, err = g.NewTokenTargets("targets", tokens)
-			check(t, err)
-			return logits, targets
-		},
-		func(*Graph) (*Seq, *Targets) {
-			check(t, tokens.Set(c.Tokens, c.Lengths))
-			check(t, targets.Set(c.Targets))
-			return nil, nil
-		},
+	return func(g *Graph) (*Seq, []seqInput) {
+		tokens := newSeq(t, g, "tokens", c.Tokens, c.Lengths, spareOf(g))
+		x, err := emb.Build(g, tokens.seq)
+		check(t, err)
+		m.embedded = x
+		out, err := rnn.Build(g, x, nil)
+		check(t, err)
+		logits, err := fc.BuildSeq(g, out.Outputs)
+		check(t, err)
+		return logits, []seqInput{tokens}
 	}
 }
 
-func (c seqFixture) encoderDecoder(t testing.TB, ps *Params, cell Cell) []func(g *Graph) (*Seq, *Targets) {
+func (c seqFixture) encoderDecoder(t testing.TB, ps *Params, cell Cell) seqBuilder {
 	srcEmb, err := NewEmbedding(ps, "src_embedding", seqVocab, seqEmbed, 0)
 	check(t, err)
 	tgtEmb, err := NewEmbedding(ps, "tgt_embedding", seqVocab, seqEmbed, 0)
@@ -160,72 +163,48 @@ func (c seqFixture) encoderDecoder(t testing.TB, ps *Params, cell Cell) []func(g
 	check(t, err)
 	fc, err := NewLinear(ps, "fc", seqHidden, seqVocab)
 	check(t, err)
-	var src, tgt *Sequence
-	var targets *Targets
-	return []func(g *Graph) (*Seq, *Targets){
-		func(g *Graph) (*Seq, *Targets) {
-			src = newSeq(t, g, "source", c.Source, c.SourceLengths, spareOf(g)*3/2)
-			tgt = newSeq(t, g, "target", c.Target, c.TargetLengths, spareOf(g))
-			xs, err := srcEmb.Build(g, src)
-			check(t, err)
-			enc, err := encoder.Build(g, xs, nil)
-			check(t, err)
-			xt, err := tgtEmb.Build(g, tgt)
-			check(t, err)
-			dec, err := decoder.Build(g, xt, &enc.Final)
-			check(t, err)
-			logits, err := fc.BuildSeq(g, dec.Outputs)
-			check(t, err)
-			targets, err = g.NewTokenTargets("targets", tgt)
-			check(t, err)
-			return logits, targets
-		},
-		func(*Graph) (*Seq, *Targets) {
-			check(t, src.Set(c.Source, c.SourceLengths))
-			check(t, tgt.Set(c.Target, c.TargetLengths))
-			check(t, targets.Set(c.Targets))
-			return nil, nil
-		},
+	return func(g *Graph) (*Seq, []seqInput) {
+		src := newSeq(t, g, "source", c.Source, c.SourceLengths, spareOf(g)*3/2)
+		tgt := newSeq(t, g, "target", c.Target, c.TargetLengths, spareOf(g))
+		xs, err := srcEmb.Build(g, src.seq)
+		check(t, err)
+		enc, err := encoder.Build(g, xs, nil)
+		check(t, err)
+		xt, err := tgtEmb.Build(g, tgt.seq)
+		check(t, err)
+		dec, err := decoder.Build(g, xt, &enc.Final)
+		check(t, err)
+		logits, err := fc.BuildSeq(g, dec.Outputs)
+		check(t, err)
+		return logits, []seqInput{src, tgt}
 	}
 }
 
-func (c seqFixture) steppedCell(t testing.TB, ps *Params, cell Cell) []func(g *Graph) (*Seq, *Targets) {
+func (c seqFixture) steppedCell(t testing.TB, ps *Params, cell Cell) seqBuilder {
 	emb, err := NewEmbedding(ps, "embedding", seqVocab, seqEmbed, 0)
 	check(t, err)
 	rc, err := NewRecurrentCell(ps, "cell", CellConfig{Cell: cell, InputSize: seqEmbed + seqHidden, HiddenSize: seqHidden})
 	check(t, err)
 	fc, err := NewLinear(ps, "fc", seqHidden, seqVocab)
 	check(t, err)
-	var tokens *Sequence
-	var targets *Targets
-	return []func(g *Graph) (*Seq, *Targets){
-		func(g *Graph) (*Seq, *Targets) {
-			tokens = newSeq(t, g, "tokens", c.Tokens, c.Lengths, 0)
-			x, err := emb.Build(g, tokens)
+	return func(g *Graph) (*Seq, []seqInput) {
+		tokens := newSeq(t, g, "tokens", c.Tokens, c.Lengths, 0)
+		x, err := emb.Build(g, tokens.seq)
+		check(t, err)
+		st := CellState{H: g.zerosNode(seqHidden)}
+		var steps []*G.Node
+		for i := 0; i < x.Len(); i++ {
+			xt, err := x.Step(i)
 			check(t, err)
-			var st CellState
-			st.H = g.zerosNode(seqHidden)
-			var steps []*G.Node
-			for i := 0; i < x.Len(); i++ {
-				xt, err := x.Step(i)
-				check(t, err)
-				st, err = rc.Step(g, xt, st, st.H) // input feeding: [embedding, h]
-				check(t, err)
-				logits, err := fc.Build(g, st.H)
-				check(t, err)
-				steps = append(steps, logits)
-			}
-			logits, err := StepsSeq(steps, tokens)
+			st, err = rc.Step(g, xt, st, st.H) // input feeding: [embedding, h]
 			check(t, err)
-			targets, err = g.NewTokenTargets("targets", tokens)
+			logits, err := fc.Build(g, st.H)
 			check(t, err)
-			return logits, targets
-		},
-		func(*Graph) (*Seq, *Targets) {
-			check(t, tokens.Set(c.Tokens, c.Lengths))
-			check(t, targets.Set(c.Targets))
-			return nil, nil
-		},
+			steps = append(steps, logits)
+		}
+		logits, err := StepsSeq(steps, tokens.seq)
+		check(t, err)
+		return logits, []seqInput{tokens}
 	}
 }
 

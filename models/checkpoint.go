@@ -62,7 +62,7 @@ func Load(dir string, opts Options) (*Classifier, error) {
 		return nil, err
 	}
 	weights := filepath.Join(dir, WeightsFile)
-	if err := checkWeightsHeader(weights, cfg.Tensors()); err != nil {
+	if err := checkWeights(weights, cfg.Tensors()); err != nil {
 		return nil, err
 	}
 	vocab, err := datasets.LoadVocabOfSize(filepath.Join(dir, VocabFile), cfg.VocabSize)

@@ -56,7 +56,7 @@ type Config struct {
 	// refuses another); otherwise it defaults to basic_english.
 	Tokenizer string `json:"tokenizer"`
 	// MaxLen truncates texts to their first MaxLen tokens, in training
-	// (train.Model.MaxLen) and in prediction alike; 0 keeps them whole.
+	// (Model.MaxLen) and in prediction alike; 0 keeps them whole.
 	MaxLen int `json:"max_len"`
 }
 

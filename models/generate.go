@@ -174,7 +174,7 @@ func excerpt(s string) string {
 	return s
 }
 
-// stepper is the compiled graph of one step of the model for one row:
+// lmStepper is the compiled graph of one step of the model for one row:
 // a token in, the next token's logits out, the recurrent state carried
 // from step to step through inputs.
 //
@@ -184,7 +184,7 @@ func excerpt(s string) string {
 // for a word vocabulary costs more than the product itself. The product
 // is the kernel's (gemm.SgemmPackedB gives Sgemm's bits), so the logits
 // are the same.
-type stepper struct {
+type lmStepper struct {
 	g       *graph.Graph
 	tokens  *graph.Sequence
 	logits  *G.Node // [1, 1, V]; or, with a packed decoder, the stack's output [1, 1, H]
@@ -221,7 +221,7 @@ func (d *packedDecoder) apply(x []float32, dst []float64) []float64 {
 
 // generationStepper returns the model's stepper, compiling it on first
 // use.
-func (m *LanguageModel) generationStepper() (*stepper, error) {
+func (m *LanguageModel) generationStepper() (*lmStepper, error) {
 	if m.stepper != nil {
 		return m.stepper, nil
 	}
@@ -229,7 +229,7 @@ func (m *LanguageModel) generationStepper() (*stepper, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &stepper{g: g}
+	s := &lmStepper{g: g}
 	if s.tokens, err = g.NewSequence("token", graph.SequenceConfig{Steps: 1}); err != nil {
 		return nil, err
 	}
@@ -260,7 +260,7 @@ func (m *LanguageModel) generationStepper() (*stepper, error) {
 }
 
 // reset zeroes the carried state and packs the decoder's weights.
-func (s *stepper) reset() {
+func (s *lmStepper) reset() {
 	for _, in := range s.initial {
 		in.Zero()
 	}
@@ -271,7 +271,7 @@ func (s *stepper) reset() {
 
 // step feeds token id, carries the state forward and returns the logits
 // of the next token [V], valid until the next step.
-func (s *stepper) step(id int) ([]float64, error) {
+func (s *lmStepper) step(id int) ([]float64, error) {
 	if err := s.tokens.Set([]int{id}, []int{1}); err != nil {
 		return nil, err
 	}

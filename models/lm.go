@@ -4,7 +4,6 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/metrics"
-	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -27,7 +26,7 @@ type LMOptions struct {
 	// with Columns the batch size): the initial state of each row is the
 	// final state of the same column's row in the batch before it,
 	// detached (truncated backpropagation through time), and zero in the
-	// first window. The model is then a train.Carrier: the Trainer keeps
+	// first window. The model is then a Carrier: the Trainer keeps
 	// the batches in order and the carried state in its checkpoints.
 	// Validation data is a stream of as many columns, evaluated in order
 	// in batches of StreamColumns rows (as the Trainer does). Default 0:
@@ -42,8 +41,8 @@ type LMOptions struct {
 //	-> dropout -> Linear(H, V) "decoder" at every step -> logits [T, B, V]
 //
 // with the decoder's weight optionally tied to the encoder's. Its loss is
-// the mean cross-entropy of each step's next token. It is a train.Model
-// (and a train.Carrier, which carries state only when trained on a
+// the mean cross-entropy of each step's next token. It is a Model
+// (and a Carrier, which carries state only when trained on a
 // stream, see LMOptions.StreamColumns); it scores texts (Score,
 // Perplexity) and generates them (Generate). A LanguageModel is not safe
 // for concurrent use.
@@ -59,15 +58,19 @@ type LanguageModel struct {
 	rnn       *graph.Recurrent
 	decoder   *graph.Linear
 
-	nets *netCache[*lmNetwork]
+	// networks caches the networks of Network (training, evaluation) and
+	// of Score, keyed by networkKey; workspaces holds one workspace per
+	// replica.
+	networks   *networkCache
+	workspaces workspaces
 	// carried holds, per mode (Train, Evaluate), the state each stream
 	// column carries to its next window: [states][columns][H], the
 	// layers' h then (LSTM) their c.
 	carried map[graph.Mode][]float64
-	stepper *stepper // the generation graph, built on first use
+	stepper *lmStepper // the generation graph, built on first use
 }
 
-var _ train.Carrier = (*LanguageModel)(nil)
+var _ Carrier = (*LanguageModel)(nil)
 
 // NewLanguageModel declares a language model for cfg over vocab, drawn
 // from opts.Seed as PyTorch's RNNModel initialises itself: encoder and
@@ -120,7 +123,7 @@ func NewLanguageModel(cfg LMConfig, vocab *datasets.Vocab, opts LMOptions) (*Lan
 	}
 	m := &LanguageModel{
 		cfg: cfg, opts: opts, vocab: vocab, tokenizer: tok, start: start, eos: eos, params: params,
-		nets: newNetCache[*lmNetwork](opts.MaxGraphs), carried: map[graph.Mode][]float64{},
+		networks: newNetworkCache(opts.MaxGraphs), carried: map[graph.Mode][]float64{},
 	}
 	if m.encoder, err = graph.NewEmbedding(params, "encoder", cfg.VocabSize, cfg.EmbedDim, graph.NoPadding); err != nil {
 		return nil, err
@@ -185,7 +188,7 @@ func (m *LanguageModel) CarriesState() bool { return m.opts.StreamColumns > 0 }
 // Network returns a compiled network for batches shaped like b (its rows
 // and padded length), built for mode; replica tells apart the networks of
 // parallel workers. Networks are cached (see LMOptions.MaxGraphs).
-func (m *LanguageModel) Network(b datasets.Batch, mode graph.Mode, replica int) (train.Network, error) {
+func (m *LanguageModel) Network(b datasets.Batch, mode graph.Mode, replica int) (Network, error) {
 	return m.network(b.Size, b.Steps, mode, replica)
 }
 
@@ -193,9 +196,13 @@ func (m *LanguageModel) network(batch, steps int, mode graph.Mode, replica int) 
 	if m.opts.Impl == graph.Fused && !m.CarriesState() {
 		steps = bucketSteps(steps) // a stream's windows have at most two lengths
 	}
-	return m.nets.get(netKey{batch, steps, mode, replica}, func(ws *graph.Workspace) (*lmNetwork, error) {
-		return m.build(batch, steps, mode, ws)
+	net, err := m.networks.get(networkKey{batch, steps, mode, replica}, func() (compiled, error) {
+		return m.build(batch, steps, mode, m.workspaces.get(replica))
 	})
+	if err != nil {
+		return nil, err
+	}
+	return net.(*lmNetwork), nil
 }
 
 // carries reports whether networks for mode carry state: a stream model's
@@ -328,7 +335,7 @@ func (m *LanguageModel) stateInputs(g *graph.Graph) ([]*graph.Input, *graph.Stat
 
 // lmNetwork is one compiled language-model graph: its inputs, the logits
 // [T, B, V] and, unless built for Predict, the mean cross-entropy of the
-// next tokens. It is a train.Network.
+// next tokens. It is a Network.
 type lmNetwork struct {
 	m          *LanguageModel
 	g          *graph.Graph
@@ -348,7 +355,8 @@ type lmNetwork struct {
 	scratch []float64
 }
 
-func (n *lmNetwork) close() error { return n.g.Close() }
+// Close releases the network's graph.
+func (n *lmNetwork) Close() error { return n.g.Close() }
 
 // declareInitial declares the network's initial-state inputs and points
 // it at the model's carried state of its mode.

@@ -34,18 +34,6 @@ type lmFixture struct {
 	} `json:"windows"`
 }
 
-type fixtureValue struct {
-	Shape []int     `json:"shape"`
-	Data  []float64 `json:"data"`
-}
-
-// The parity tolerance of float32 gornn against PyTorch's float64
-// reference: 1e-5 absolute and 1e-4 relative.
-const (
-	parityAbs = 1e-5
-	parityRel = 1e-4
-)
-
 func readLMFixtures(t *testing.T) []lmFixture {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "pytorch_lm.json"))
@@ -110,18 +98,6 @@ func fixtureModel(t *testing.T, c lmFixture, impl graph.Impl) *LanguageModel {
 
 func closeTo(got, want float64) bool {
 	return math.Abs(got-want) <= parityAbs+parityRel*math.Abs(want)
-}
-
-func compareValues(t *testing.T, what string, got, want []float64) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
-	}
-	for i := range want {
-		if !closeTo(got[i], want[i]) {
-			t.Fatalf("%s[%d] = %.8g, PyTorch %.8g", what, i, got[i], want[i])
-		}
-	}
 }
 
 // TestLanguageModelMatchesPyTorch trains the word_language_model RNNModel

@@ -137,10 +137,7 @@ func (cfg LMConfig) Recurrent() graph.RecurrentConfig {
 //	decoder.bias                   [V]
 func (cfg LMConfig) Tensors() []TensorSpec {
 	specs := []TensorSpec{{"encoder.weight", []int{cfg.VocabSize, cfg.EmbedDim}}}
-	recurrentTensors(cfg.Recurrent(), func(s TensorSpec) bool {
-		specs = append(specs, s)
-		return true
-	})
+	specs = slices.AppendSeq(specs, recurrentTensors("rnn", cfg.Recurrent()))
 	if !cfg.Tied {
 		specs = append(specs, TensorSpec{"decoder.weight", []int{cfg.VocabSize, cfg.HiddenSize}})
 	}
@@ -150,15 +147,7 @@ func (cfg LMConfig) Tensors() []TensorSpec {
 // ParameterCount returns the number of learnable scalars of a model for
 // cfg, the total size of Tensors.
 func (cfg LMConfig) ParameterCount() int64 {
-	var n int64
-	for _, spec := range cfg.Tensors() {
-		size := int64(1)
-		for _, d := range spec.Shape {
-			size *= int64(d)
-		}
-		n += size
-	}
-	return n
+	return countParameters(slices.Values(cfg.Tensors()))
 }
 
 // specialIDs returns the ids of the start token (BOSToken, or EOSToken

@@ -80,17 +80,6 @@ func (s *sampler) pick(logits, exps []float64) int {
 	return s.order[len(s.order)-1] // rounding left u at the total
 }
 
-// argmax returns the index of the largest value (the first of equals).
-func argmax(values []float64) int {
-	best := 0
-	for i, v := range values {
-		if v > values[best] {
-			best = i
-		}
-	}
-	return best
-}
-
 // expShifted writes exp(logit - max) into dst (resized to [V]) and
 // returns it with log Σ exp(logit), the log-softmax's normaliser.
 func expShifted(dst, logits []float64) ([]float64, float64) {

@@ -34,17 +34,7 @@ func (cfg Config) Tensors() []TensorSpec { return slices.Collect(cfg.tensors()) 
 
 // ParameterCount returns the number of learnable scalars of a model for
 // cfg, the total size of Tensors, without listing them.
-func (cfg Config) ParameterCount() int64 {
-	var n int64
-	for spec := range cfg.tensors() {
-		size := int64(1)
-		for _, d := range spec.Shape {
-			size *= int64(d)
-		}
-		n += size
-	}
-	return n
-}
+func (cfg Config) ParameterCount() int64 { return countParameters(cfg.tensors()) }
 
 // tensors yields the entries of Tensors.
 func (cfg Config) tensors() iter.Seq[TensorSpec] {
@@ -52,8 +42,10 @@ func (cfg Config) tensors() iter.Seq[TensorSpec] {
 		if !yield(TensorSpec{"embedding.weight", []int{cfg.VocabSize, cfg.EmbedDim}}) {
 			return
 		}
-		if !recurrentTensors(cfg.Recurrent(), yield) {
-			return
+		for spec := range recurrentTensors("rnn", cfg.Recurrent()) {
+			if !yield(spec) {
+				return
+			}
 		}
 		classes := cfg.NumClasses
 		if classes == 0 {
@@ -65,36 +57,37 @@ func (cfg Config) tensors() iter.Seq[TensorSpec] {
 	}
 }
 
-// recurrentTensors yields the specs of the parameters of a recurrent stack
-// called "rnn" (see Config.Tensors), and reports whether yield asked for
-// more.
-func recurrentTensors(rc graph.RecurrentConfig, yield func(TensorSpec) bool) bool {
-	directions := 1
-	if rc.Bidirectional {
-		directions = 2
-	}
-	gh := rc.Cell.Gates() * rc.HiddenSize
-	for layer := range max(rc.NumLayers, 1) {
-		in := rc.InputSize
-		if layer > 0 {
-			in = directions * rc.HiddenSize
+// recurrentTensors yields the parameters of a recurrent stack called name,
+// PyTorch's "<name>.weight_ih_l<k>[_reverse]" and the like, layer by layer
+// and direction by direction (a zero NumLayers counts as 1).
+func recurrentTensors(name string, rc graph.RecurrentConfig) iter.Seq[TensorSpec] {
+	return func(yield func(TensorSpec) bool) {
+		directions := 1
+		if rc.Bidirectional {
+			directions = 2
 		}
-		for dir := range directions {
-			suffix := fmt.Sprintf("_l%d", layer)
-			if dir == 1 {
-				suffix += "_reverse"
+		gh := rc.Cell.Gates() * rc.HiddenSize
+		for layer := range max(rc.NumLayers, 1) {
+			in := rc.InputSize
+			if layer > 0 {
+				in = directions * rc.HiddenSize
 			}
-			for _, spec := range []TensorSpec{
-				{"rnn.weight_ih" + suffix, []int{gh, in}},
-				{"rnn.weight_hh" + suffix, []int{gh, rc.HiddenSize}},
-				{"rnn.bias_ih" + suffix, []int{gh}},
-				{"rnn.bias_hh" + suffix, []int{gh}},
-			} {
-				if !yield(spec) {
-					return false
+			for dir := range directions {
+				suffix := fmt.Sprintf("_l%d", layer)
+				if dir == 1 {
+					suffix += "_reverse"
+				}
+				for _, spec := range []TensorSpec{
+					{name + ".weight_ih" + suffix, []int{gh, in}},
+					{name + ".weight_hh" + suffix, []int{gh, rc.HiddenSize}},
+					{name + ".bias_ih" + suffix, []int{gh}},
+					{name + ".bias_hh" + suffix, []int{gh}},
+				} {
+					if !yield(spec) {
+						return
+					}
 				}
 			}
 		}
 	}
-	return true
 }

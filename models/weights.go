@@ -16,12 +16,12 @@ import (
 // room for far more than the 3 + 8*MaxNumLayers tensors of a config.
 const maxWeightsHeaderBytes = 1 << 20
 
-// checkWeightsHeader reads the header of the weights file at path, without
-// its data, and checks that it lists exactly the tensors want (those a
-// config implies), each F32 with the expected shape. The header tiles the
-// rest of the file (see safetensors.ReadHeader), so the file then holds
-// exactly the bytes the parameters need.
-func checkWeightsHeader(path string, want []TensorSpec) error {
+// checkWeights reads the header of the weights file at path, without its
+// data, and checks that it lists exactly the tensors want (those a config
+// implies), each F32 with the expected shape. The header tiles the rest of
+// the file (see safetensors.ReadHeader), so the file then holds exactly
+// the bytes the parameters need.
+func checkWeights(path string, want []TensorSpec) error {
 	header, err := safetensors.ReadHeader(path, maxWeightsHeaderBytes)
 	if err != nil {
 		return errors.Wrap(err, "models")

@@ -52,7 +52,7 @@ type lmStopper struct {
 	cancel context.CancelFunc
 }
 
-func (s *lmStopper) Network(b datasets.Batch, mode graph.Mode, replica int) (train.Network, error) {
+func (s *lmStopper) Network(b datasets.Batch, mode graph.Mode, replica int) (models.Network, error) {
 	if mode == graph.Train && replica == 0 {
 		if s.n--; s.n == 0 {
 			s.cancel()

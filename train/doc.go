@@ -2,18 +2,19 @@
 // one training loop (Trainer) and the pieces the loop is made of, each
 // usable on its own.
 //
-// A model plugs into the loop through two small interfaces. A Model has
-// parameters, builds a Network for any batch shape, and names its task's
-// measures (NewMetrics, a metrics.Accumulator) and the validation measure
-// that picks the best checkpoint (Objective). A Network runs one worker's
-// share of a batch and reports its mean loss with the weight to combine it
-// by: rows for a classifier, tokens for a language model, a tagger or a
-// decoder. The Trainer splits every batch over data-parallel workers, sums
-// their gradients in worker order weighted by those shares, clips, steps
-// the optimizer, and around that runs schedules, validation (Evaluate),
-// early stopping, best and last checkpoints, bit-exact resume, SIGINT
-// handling by its caller's context, a *NonFiniteLossError on divergence,
-// metrics.jsonl and curves.png. models.Classifier is one Model.
+// A model plugs into the loop through two small interfaces of package
+// models. A models.Model has parameters, builds a models.Network for any
+// batch shape, and names its task's measures (NewMetrics, a
+// metrics.Accumulator) and the validation measure that picks the best
+// checkpoint (Objective). A models.Network runs one worker's share of a
+// batch and reports its mean loss with the weight to combine it by: rows
+// for a classifier, tokens for a language model, a tagger or a decoder.
+// The Trainer splits every batch over data-parallel workers, sums their
+// gradients in worker order weighted by those shares, clips, steps the
+// optimizer, and around that runs schedules, validation (Evaluate), early
+// stopping, best and last checkpoints, bit-exact resume, interruption by
+// its caller's context, a *NonFiniteLossError on divergence,
+// metrics.jsonl and curves.png.
 //
 // Optimizers (NewOptimizer: "sgd", "adam", "rmsprop", "adagrad") update a
 // graph.Params in place from its gradients and zero the gradients in the
@@ -39,9 +40,13 @@
 // curves as curves.png; and Progress, a progress bar on a terminal or plain
 // lines in a log.
 //
-// Everything that writes a checkpoint file goes through an atomic writer
-// (internal/atomicfile), so that a crash leaves either the old file or the
-// new one.
+// A checkpoint (last/, best/) is one unit: a folder written whole and
+// renamed into place (internal/atomicfile), closed by a manifest of its
+// files' sizes and SHA-256 that also ties last/ to the metrics log. A run
+// killed at any moment, kill -9 included, leaves a directory that Resume
+// either continues exactly or refuses with a message saying what
+// disagrees (see Resume and RecoverRun); a new run saves its first
+// checkpoint before it trains.
 //
 // A training step, as the Trainer runs it:
 //

@@ -6,6 +6,7 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/metrics"
+	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
 
@@ -53,7 +54,7 @@ func (o EvalOptions) withDefaults() (EvalOptions, error) {
 // Evaluator runs a model forward, without dropout or gradients, over
 // batches split over workers, and gathers the task's measures.
 type Evaluator struct {
-	model   Model
+	model   models.Model
 	opts    EvalOptions
 	metrics metrics.Accumulator
 	lossSum float64
@@ -61,7 +62,7 @@ type Evaluator struct {
 }
 
 // NewEvaluator returns an evaluator of model.
-func NewEvaluator(model Model, opts EvalOptions) (*Evaluator, error) {
+func NewEvaluator(model models.Model, opts EvalOptions) (*Evaluator, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -97,7 +98,7 @@ func (e *Evaluator) Result() Evaluation {
 
 // Evaluate runs model over data in order, truncated to the model's
 // MaxLen, and returns its evaluation.
-func Evaluate(model Model, data *datasets.Encoded, opts EvalOptions) (Evaluation, error) {
+func Evaluate(model models.Model, data *datasets.Encoded, opts EvalOptions) (Evaluation, error) {
 	e, err := NewEvaluator(model, opts)
 	if err != nil {
 		return Evaluation{}, err

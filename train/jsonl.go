@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/gornn/gornn/internal/atomicfile"
+	"github.com/gornn/gornn/internal/regularfile"
 	"github.com/pkg/errors"
 )
 
@@ -28,7 +29,13 @@ func OpenMetricsLog(path string) (*MetricsLog, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, "train: opening the metrics log")
 	}
-	err = cutTornLine(f)
+	info, err := f.Stat()
+	if err == nil && !info.Mode().IsRegular() {
+		err = regularfile.ErrNotRegular
+	}
+	if err == nil {
+		err = cutTornLine(f)
+	}
 	if err == nil {
 		err = atomicfile.SyncDir(filepath.Dir(path)) // in case the file is new
 	}
@@ -88,14 +95,21 @@ func (l *MetricsLog) Close() error {
 }
 
 // ReadMetricsLog reads every epoch's metrics from the log at path, in file
-// order. An unfinished last line (a crash while appending) is ignored; any
-// other malformed line is an error naming the file and line. A missing
-// file's error satisfies os.IsNotExist(errors.Cause(err)).
+// order. The log must be a regular file of at most MaxMetricsLogBytes. An
+// unfinished last line (a crash while appending) is ignored; any other
+// malformed line is an error naming the file and line. A missing file's
+// error satisfies errors.Is(err, fs.ErrNotExist).
 func ReadMetricsLog(path string) ([]EpochMetrics, error) {
-	data, err := os.ReadFile(path)
+	data, err := regularfile.ReadFile(path, MaxMetricsLogBytes)
 	if err != nil {
 		return nil, errors.Wrap(err, "train: reading the metrics log")
 	}
+	return parseMetricsLog(path, data)
+}
+
+// parseMetricsLog parses data, the contents of the metrics log at path, as
+// ReadMetricsLog does.
+func parseMetricsLog(path string, data []byte) ([]EpochMetrics, error) {
 	if i := bytes.LastIndexByte(data, '\n'); i+1 < len(data) {
 		data = data[:i+1] // drop a torn last line
 	}

@@ -106,8 +106,8 @@ var optimizerOptions = map[string][]string{
 }
 
 // NewOptimizer returns the optimizer called name ("sgd", "adam", "rmsprop"
-// or "adagrad") over every parameter of params, with its state buffers
-// allocated.
+// or "adagrad") over every parameter of params but the Frozen ones, with
+// its state buffers allocated.
 func NewOptimizer(name string, params *graph.Params, cfg OptimizerConfig) (Optimizer, error) {
 	uses, ok := optimizerOptions[name]
 	if !ok {
@@ -215,7 +215,11 @@ type base struct {
 // parameter for each of buffers, filled with fill.
 func (b *base) init(name string, k kernel, params *graph.Params, workers int, fill float64, buffers ...string) {
 	b.name, b.kernel, b.buffers = name, k, buffers
-	b.params = append([]*graph.Param(nil), params.List()...)
+	for _, p := range params.List() {
+		if !p.Frozen { // a frozen parameter stays as it is
+			b.params = append(b.params, p)
+		}
+	}
 	b.dtype = params.Dtype()
 	b.f32 = b.dtype == tensor.Float32
 	total := 0

@@ -6,13 +6,14 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/metrics"
+	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
 
 // split is one batch spread over data-parallel workers: network w ran the
 // rows of parts[w].
 type split struct {
-	nets  []Network
+	nets  []models.Network
 	parts []datasets.Batch
 }
 
@@ -20,9 +21,9 @@ type split struct {
 // workers (at most one per row), each worker's share on its own network,
 // concurrently. prepare, when not nil, is called with each network before
 // its share is set (to give it a dropout source, say).
-func runSplit(model Model, b datasets.Batch, mode graph.Mode, workers int, prepare func(worker int, net Network)) (*split, error) {
+func runSplit(model models.Model, b datasets.Batch, mode graph.Mode, workers int, prepare func(worker int, net models.Network)) (*split, error) {
 	n := max(1, min(workers, b.Size))
-	s := &split{nets: make([]Network, n), parts: make([]datasets.Batch, n)}
+	s := &split{nets: make([]models.Network, n), parts: make([]datasets.Batch, n)}
 	for w := range s.nets {
 		part := b.Rows(b.Size*w/n, b.Size*(w+1)/n)
 		net, err := model.Network(part, mode, w)

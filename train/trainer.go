@@ -14,7 +14,9 @@ import (
 
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/internal/atomicfile"
 	"github.com/gornn/gornn/metrics"
+	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
 
@@ -56,7 +58,8 @@ type Config struct {
 	// OutDir receives best/ and last/ checkpoints, metrics.jsonl and
 	// curves.png. Default "": nothing is written.
 	OutDir string `json:"-"`
-	// Progress receives a progress bar (a terminal) or progress lines.
+	// Progress receives a progress bar (a terminal) or progress lines
+	// during each epoch, and its EpochSummary line after validation.
 	// Default nil: silent.
 	Progress io.Writer `json:"-"`
 	// OnEpoch is called after each epoch with its metrics; an error stops
@@ -131,11 +134,11 @@ func (e *NonFiniteLossError) Error() string {
 	return fmt.Sprintf("train: epoch %d step %d: loss is %v", e.Epoch, e.Step, e.Loss)
 }
 
-// Trainer trains a Model with one loop shared by every model and task:
+// Trainer trains a models.Model with one loop shared by every model and task:
 // epochs of shuffled padded batches, data-parallel workers, an optimizer
 // step per batch, validation and checkpoints each epoch.
 type Trainer struct {
-	model     Model
+	model     models.Model
 	cfg       Config
 	objective metrics.Objective
 	params    *graph.Params
@@ -144,10 +147,12 @@ type Trainer struct {
 	state     runState
 	rngs      []*graph.RNG
 	train     metrics.Accumulator // the task's measures of the epoch so far
+
+	checkpointed bool // the run's state is in OutDir's last checkpoint (saved or resumed)
 }
 
 // New returns a trainer for model with cfg.
-func New(model Model, cfg Config) (*Trainer, error) {
+func New(model models.Model, cfg Config) (*Trainer, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -191,12 +196,13 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 	}
 	result := &Result{Stopped: "completed", BestEpoch: t.state.BestEpoch}
 	if cfg.OutDir != "" {
-		if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
-			return nil, errors.Wrap(err, "train")
-		}
-		if result.Epochs, err = ReadMetricsLog(filepath.Join(cfg.OutDir, MetricsFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if result.Epochs, err = t.startRun(); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.Patience > 0 && t.state.Stale >= cfg.Patience { // a resumed run that had stopped early
+		result.Stopped = "early stopping"
+		return result, nil
 	}
 	perEpoch := batcher.NumBatches()
 	for ; t.state.Epoch < cfg.Epochs; t.state.Epoch++ {
@@ -251,6 +257,9 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 		}
 		result.Epochs = append(result.Epochs, m)
 		result.BestEpoch = t.state.BestEpoch
+		if cfg.Progress != nil {
+			fmt.Fprintln(cfg.Progress, EpochSummary(m, cfg.Epochs))
+		}
 		if cfg.OnEpoch != nil {
 			if err := cfg.OnEpoch(m); err != nil {
 				return result, err
@@ -274,6 +283,36 @@ func (t *Trainer) learningRate(step, perEpoch int) float64 {
 		lr = p.Decay(lr, t.state.Plateaus)
 	}
 	return lr
+}
+
+// startRun readies OutDir for Fit and returns the epochs its metrics log
+// holds, which must be those the run has finished. A run not resumed
+// starts by removing what a killed run left in OutDir and saving its first
+// checkpoint, so that it can be resumed however it stops.
+func (t *Trainer) startRun() ([]EpochMetrics, error) {
+	dir := t.cfg.OutDir
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, errors.Wrap(err, "train")
+	}
+	if !t.checkpointed {
+		if _, err := atomicfile.RemoveTemps(dir); err != nil {
+			return nil, errors.Wrap(err, "train")
+		}
+	}
+	logged, err := ReadMetricsLog(filepath.Join(dir, MetricsFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if len(logged) != t.state.Epoch {
+		return nil, errors.Errorf("train: %s holds %d epochs, the run has finished %d: a log of another run? Resume that run, or write to another OutDir",
+			filepath.Join(dir, MetricsFile), len(logged), t.state.Epoch)
+	}
+	if !t.checkpointed {
+		if err := t.saveLast(); err != nil {
+			return nil, err
+		}
+	}
+	return logged, nil
 }
 
 func epochLabel(epoch, epochs int) string { return fmt.Sprintf("epoch %d/%d", epoch+1, epochs) }
@@ -336,17 +375,12 @@ func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int, logged []
 		return m, nil
 	}
 	if improved {
-		if err := t.model.Save(filepath.Join(t.cfg.OutDir, BestDir)); err != nil {
-			return m, errors.Wrap(err, "train: saving the best model")
-		}
+		t.state.BestSaved = m.Epoch
 	}
-	// The epoch is done: the last checkpoint resumes at the next one.
-	t.state.Epoch++
-	err := t.saveLast()
-	t.state.Epoch--
-	if err != nil {
-		return m, err
-	}
+	// The epoch's line goes into the log first, then the last checkpoint
+	// that resumes at the next epoch (Resume drops a line a crash left
+	// without its checkpoint), then the best model (which Resume rewrites
+	// from the last one when a crash came between the two).
 	log, err := OpenMetricsLog(filepath.Join(t.cfg.OutDir, MetricsFile))
 	if err != nil {
 		return m, err
@@ -357,6 +391,17 @@ func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int, logged []
 	}
 	if err := log.Close(); err != nil {
 		return m, err
+	}
+	t.state.Epoch++
+	err = t.saveLast()
+	t.state.Epoch--
+	if err != nil {
+		return m, err
+	}
+	if improved {
+		if err := t.saveBest(m.Epoch, m.Step); err != nil {
+			return m, err
+		}
 	}
 	return m, PlotCurves(filepath.Join(t.cfg.OutDir, CurvesFile), append(slices.Clip(logged), m))
 }
@@ -375,7 +420,7 @@ func (t *Trainer) Step(b datasets.Batch, lr float64) (loss float64, err error) {
 
 // step is Step, also returning the weight (rows or tokens) of the loss.
 func (t *Trainer) step(b datasets.Batch, lr float64) (loss float64, weight int, err error) {
-	split, err := runSplit(t.model, b, graph.Train, t.cfg.Workers, func(w int, net Network) {
+	split, err := runSplit(t.model, b, graph.Train, t.cfg.Workers, func(w int, net models.Network) {
 		t.rngs[w].Seed(stepSeed(t.cfg.Seed, t.state.Step, w))
 		net.SetRNG(t.rngs[w])
 	})

@@ -43,7 +43,7 @@ type stopper struct {
 	cancel context.CancelFunc
 }
 
-func (s *stopper) Network(b datasets.Batch, mode graph.Mode, replica int) (train.Network, error) {
+func (s *stopper) Network(b datasets.Batch, mode graph.Mode, replica int) (models.Network, error) {
 	if mode == graph.Train && replica == 0 {
 		if s.n--; s.n == 0 {
 			s.cancel()

@@ -6,7 +6,16 @@
 //	go run ./cmd/bench                          # rnn, lstm, gru, bilstm; train, infer, latency; 3 repeats
 //	go run ./cmd/bench -configs lstm -steps 50 -torch-setting openmp:2:2  # a quick look
 //	go run ./cmd/bench -accuracy                # evaluation accuracy per epoch, both sides
+//	go run ./cmd/bench -task tag                # the BiLSTM tagger and the BiLSTM-CRF; train, infer (Viterbi)
+//	go run ./cmd/bench -task tag -accuracy -epochs 3   # their token accuracy per epoch
+//	go run ./cmd/bench -task seq2seq            # G2P on CMUdict: training, greedy and beam-5 decoding (seq2seq.go)
+//	go run ./cmd/bench -serve                   # model servers: cmd/serve vs FastAPI + uvicorn + PyTorch (serve.go)
 //
+// With -task tag the models are taggers (models.Tagger, gornn_torch.Tagger
+// with a batched CRF) on the truecasing task built from the same AG News
+// rows (datasets.TruecaseAGNews: each description's tokens lowercased and
+// tagged by their case); inference decodes (Viterbi for the CRF) and
+// counts the tokens tagged right, and the plans carry per-token tags.
 // The data are rows 1..6000 of the shared AG News test split (-data to
 // use another file; the built-in dataset, saying so, when the file is
 // absent), tokenized with basic_english, with a vocabulary of at most
@@ -68,29 +77,33 @@ type benchConfig struct {
 	name    string
 	model   models.Config
 	batch   int
-	latency bool // also measured in the latency mode
+	latency bool                 // also measured in the latency mode
+	tagger  *models.TaggerConfig // a tagger (model unused); nil for a classifier
 }
 
 // speedConfigs are the models of the speed comparison: the lesson's and
 // the issue's. The latency mode runs the lesson's LSTM and the BiLSTM.
 var speedConfigs = []benchConfig{
-	{"rnn", models.Config{Cell: graph.RNNTanh, EmbedDim: 64, HiddenSize: 32, Pooling: graph.MeanAll, Padded: true}, 16, false},
-	{"lstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 32, Pooling: graph.Last}, 16, true},
-	{"gru", models.Config{Cell: graph.GRU, EmbedDim: 64, HiddenSize: 128, Pooling: graph.Last}, 64, false},
-	{"bilstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 128, NumLayers: 2, Bidirectional: true, Pooling: graph.Last}, 64, true},
+	{"rnn", models.Config{Cell: graph.RNNTanh, EmbedDim: 64, HiddenSize: 32, Pooling: graph.MeanAll, Padded: true}, 16, false, nil},
+	{"lstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 32, Pooling: graph.Last}, 16, true, nil},
+	{"gru", models.Config{Cell: graph.GRU, EmbedDim: 64, HiddenSize: 128, Pooling: graph.Last}, 64, false, nil},
+	{"bilstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 128, NumLayers: 2, Bidirectional: true, Pooling: graph.Last}, 64, true, nil},
 }
 
 // accuracyConfigs are the models of the accuracy comparison: all with
 // batch 16, embedding 64 and hidden size 32.
 var accuracyConfigs = []benchConfig{
-	{"rnn", models.Config{Cell: graph.RNNTanh, EmbedDim: 64, HiddenSize: 32, Pooling: graph.MeanAll, Padded: true}, 16, false},
-	{"lstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 32, Pooling: graph.Last}, 16, false},
-	{"bilstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 32, NumLayers: 2, Bidirectional: true, Pooling: graph.Last}, 16, false},
+	{"rnn", models.Config{Cell: graph.RNNTanh, EmbedDim: 64, HiddenSize: 32, Pooling: graph.MeanAll, Padded: true}, 16, false, nil},
+	{"lstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 32, Pooling: graph.Last}, 16, false, nil},
+	{"bilstm", models.Config{Cell: graph.LSTM, EmbedDim: 64, HiddenSize: 32, NumLayers: 2, Bidirectional: true, Pooling: graph.Last}, 16, false, nil},
 }
 
 // String describes the config, e.g. "2-layer bidirectional LSTM h128, b64,
 // e64, last, packed".
 func (c benchConfig) String() string {
+	if c.tagger != nil {
+		return c.taggerString()
+	}
 	m := c.model
 	var s strings.Builder
 	if m.NumLayers > 1 {
@@ -110,6 +123,7 @@ func (c benchConfig) String() string {
 
 // options are the command line.
 type options struct {
+	task      string // classify or tag
 	data      string
 	configs   []benchConfig
 	modes     []string
@@ -131,7 +145,8 @@ type options struct {
 	epochs    int
 	trainRows datasets.Rows
 	evalRows  datasets.Rows
-	args      []string // as given, for the report
+	serve     serveOptions // -serve and its flags (serve.go)
+	args      []string     // as given, for the report
 }
 
 func main() {
@@ -144,6 +159,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "-worker" {
 		return runWorker(args, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == seq2seqWorkerFlag {
+		return runSeq2SeqWorker(args, stdout, stderr)
+	}
+	if taskArg(args) == "seq2seq" {
+		return runSeq2Seq(args, stdout, stderr)
+	}
 	o, err := parse(args, stderr)
 	if err == flag.ErrHelp {
 		return exitOK
@@ -152,11 +173,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench:", err)
 		return exitUsage
 	}
-	do := bench
-	if o.lm {
-		do = benchLM
+	compare := bench
+	switch {
+	case o.serve.on:
+		compare = benchServe
+	case o.lm:
+		compare = benchLM
 	}
-	if err := do(o, stdout, stderr); err != nil {
+	if err := compare(o, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
 		return exitFailure
 	}
@@ -188,6 +212,10 @@ Configs (speed; Adam, lr 1e-3):
 		for _, c := range accuracyConfigs {
 			fmt.Fprintf(stderr, "  %-7s %s\n", c.name, c)
 		}
+		fmt.Fprintln(stderr, "Configs (-task tag, speed and -accuracy):")
+		for _, c := range tagConfigs {
+			fmt.Fprintf(stderr, "  %-10s %s\n", c.name, c)
+		}
 		fmt.Fprint(stderr, `
 Exit status: 0 on success (also when PyTorch is unavailable: gornn runs
 alone, and the output says so), 1 when a run fails, 2 for bad usage.
@@ -197,7 +225,8 @@ Flags:
 		fs.PrintDefaults()
 	}
 	agnews, _ := datasets.AGNewsDir()
-	var configs, modes, trainRows, evalRows, setting string
+	var configs, modes, trainRows, evalRows, setting, concurrency, torchWorkers string
+	fs.StringVar(&o.task, "task", "classify", "what to compare: classify (the classifiers above) or tag (the taggers below, on truecasing built from the same AG News rows)")
 	fs.StringVar(&o.data, "data", "", "AG News CSV file (default: test.csv in "+agnews+"; the built-in dataset when that is absent)")
 	fs.StringVar(&trainRows, "train-rows", "1:6000", "rows FROM:TO of the data to train (and measure) on")
 	fs.StringVar(&evalRows, "eval-rows", "6001:7600", "rows FROM:TO to evaluate on (-accuracy)")
@@ -219,6 +248,7 @@ Flags:
 	fs.StringVar(&o.workdir, "workdir", "", "write the run directories (initial weights, plans, the PyTorch scripts) here and keep them; default: a temporary directory, removed")
 	fs.BoolVar(&o.accuracy, "accuracy", false, "compare evaluation accuracy per epoch instead of speed")
 	fs.IntVar(&o.epochs, "epochs", 5, "training epochs of -accuracy")
+	addServeFlags(fs, &o.serve, &concurrency, &torchWorkers)
 	fs.BoolVar(&o.lm, "lm", false, "compare the language models instead (configs char-lstm, word-lm; modes train, generate; "+
 		"with -accuracy, the validation perplexity after each epoch)")
 	if err := fs.Parse(args); err != nil {
@@ -235,7 +265,12 @@ Flags:
 		return o, errors.Wrap(err, "-eval-rows")
 	}
 	all := speedConfigs
-	if o.accuracy {
+	switch {
+	case o.task == "tag":
+		all = tagConfigs
+	case o.task != "classify":
+		return o, errors.Errorf("-task %q: want classify or tag", o.task)
+	case o.accuracy:
 		all = accuracyConfigs
 	}
 	switch {
@@ -279,7 +314,7 @@ Flags:
 	if o.idleWait < 0 {
 		return o, errors.Errorf("-wait-idle %v: must not be negative", o.idleWait)
 	}
-	return o, nil
+	return o, checkServe(&o, concurrency, torchWorkers, configs != "")
 }
 
 // setFlag reports whether the command line set the flag called name.

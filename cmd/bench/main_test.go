@@ -18,14 +18,14 @@ import (
 // TestMain lets the test binary serve as the gornn worker that bench
 // re-executes (os.Executable is the test binary under go test).
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "-worker" {
+	if len(os.Args) > 1 && (os.Args[1] == "-worker" || os.Args[1] == seq2seqWorkerFlag) {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
 
 // tiny is a config small enough for tests.
-var tiny = benchConfig{"tiny", models.Config{Cell: graph.LSTM, EmbedDim: 8, HiddenSize: 8, Pooling: graph.Last}, 8, true}
+var tiny = benchConfig{"tiny", models.Config{Cell: graph.LSTM, EmbedDim: 8, HiddenSize: 8, Pooling: graph.Last}, 8, true, nil}
 
 // TestWorker runs the gornn worker in each mode on a run directory of the
 // built-in dataset.

@@ -15,14 +15,16 @@ import (
 // that gornn and PyTorch do the same work. It is little-endian int32
 // throughout, after an 8-byte magic:
 //
-//	"GRNNPLAN", version (1), E (epochs)
+//	"GRNNPLAN", version (1, or 2 for a tagger's), E (epochs)
 //	per epoch: N (batches)
 //	per batch: B, T, ids [B*T] row-major padded with 0, lengths [B], labels [B]
+//	           (version 2: tags [B*T] row-major, -100 past each row's length)
 //
 // torch_bench.py's read_plan reads the same layout.
 const (
-	planMagic   = "GRNNPLAN"
-	planVersion = 1
+	planMagic      = "GRNNPLAN"
+	planVersion    = 1
+	tagPlanVersion = 2
 )
 
 // makePlan returns the batches of epochs 0..epochs-1 of enc.
@@ -59,7 +61,11 @@ func writePlan(path string, plan [][]datasets.Batch) error {
 		buf = buf[:0]
 		return err
 	}
-	err = put(planVersion, len(plan))
+	version := planVersion
+	if len(plan) > 0 && len(plan[0]) > 0 && plan[0][0].Targets != nil {
+		version = tagPlanVersion
+	}
+	err = put(version, len(plan))
 	for _, epoch := range plan {
 		if err == nil {
 			err = put(len(epoch))
@@ -68,7 +74,11 @@ func writePlan(path string, plan [][]datasets.Batch) error {
 			if err == nil {
 				err = put(b.Size, b.Steps)
 			}
-			for _, part := range [][]int{b.IDs, b.Lengths, b.Labels} {
+			last := b.Labels
+			if version == tagPlanVersion {
+				last = b.Targets
+			}
+			for _, part := range [][]int{b.IDs, b.Lengths, last} {
 				if err == nil {
 					err = put(part...)
 				}
@@ -116,8 +126,8 @@ func decodePlan(r io.Reader) ([][]datasets.Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	if head[0] != planVersion {
-		return nil, errors.Errorf("version %d, want %d", head[0], planVersion)
+	if head[0] != planVersion && head[0] != tagPlanVersion {
+		return nil, errors.Errorf("version %d, want %d or %d", head[0], planVersion, tagPlanVersion)
 	}
 	if head[1] < 0 {
 		return nil, errors.Errorf("%d epochs", head[1])
@@ -132,7 +142,7 @@ func decodePlan(r io.Reader) ([][]datasets.Batch, error) {
 			return nil, errors.Errorf("epoch %d: %d batches", e+1, n[0])
 		}
 		for i := 0; i < n[0]; i++ {
-			b, err := decodeBatch(get)
+			b, err := decodeBatch(get, head[0] == tagPlanVersion)
 			if err != nil {
 				return nil, errors.Wrapf(err, "epoch %d batch %d", e+1, i+1)
 			}
@@ -145,7 +155,7 @@ func decodePlan(r io.Reader) ([][]datasets.Batch, error) {
 	return plan, nil
 }
 
-func decodeBatch(get func(int) ([]int, error)) (datasets.Batch, error) {
+func decodeBatch(get func(int) ([]int, error), tags bool) (datasets.Batch, error) {
 	// maxCells bounds B*T so that a corrupt count cannot ask for a huge
 	// allocation; real batches are far smaller.
 	const maxCells = 1 << 26
@@ -163,7 +173,12 @@ func decodeBatch(get func(int) ([]int, error)) (datasets.Batch, error) {
 	if b.Lengths, err = get(b.Size); err != nil {
 		return b, err
 	}
-	if b.Labels, err = get(b.Size); err != nil {
+	if tags {
+		b.Targets, err = get(b.Size * b.Steps)
+	} else {
+		b.Labels, err = get(b.Size)
+	}
+	if err != nil {
 		return b, err
 	}
 	for i, n := range b.Lengths {

@@ -82,7 +82,7 @@ func TestPlanCorrupt(t *testing.T) {
 		want string
 	}{
 		{"magic", []byte("GRNNPLAX"), "not a plan file"},
-		{"version", append([]byte(planMagic), 2, 0, 0, 0, 0, 0, 0, 0), "version 2"},
+		{"version", append([]byte(planMagic), 9, 0, 0, 0, 0, 0, 0, 0), "version 9"},
 		{"truncated", words(6), "truncated"},
 		{"trailing data", words(10), "data after the last batch"},
 		{"length beyond T", append(append([]byte{}, words(7)...), 3, 0, 0, 0, 1, 0, 0, 0), "length 3 not in 1..2"},

@@ -28,6 +28,7 @@ type setup struct {
 	EvalRows       string     `json:"eval_rows,omitempty"`
 	EvalExamples   int        `json:"eval_examples,omitempty"`
 	Vocab          int        `json:"vocab"`
+	Tokens         string     `json:"tokens,omitempty"` // how the data became tokens, when not basic_english
 	Seed           uint64     `json:"seed"`
 	Bucket         bool       `json:"bucket"`
 	Repeats        int        `json:"repeats"`
@@ -110,7 +111,11 @@ func writeReport(w io.Writer, rep report, configs []benchConfig) {
 	if s.EvalRows != "" {
 		fmt.Fprintf(w, " for training, rows %s (%d examples) for evaluation", s.EvalRows, s.EvalExamples)
 	}
-	fmt.Fprintf(w, "; basic_english, vocabulary %d tokens\n", s.Vocab)
+	tokens := "basic_english"
+	if s.Tokens != "" {
+		tokens = s.Tokens
+	}
+	fmt.Fprintf(w, "; %s, vocabulary %d tokens\n", tokens, s.Vocab)
 	bucketing := "no bucketing"
 	if s.Bucket {
 		bucketing = "bucketed by length"
@@ -207,6 +212,8 @@ func writeSpeed(w io.Writer, ms []measurement, configs []benchConfig, peak float
 			case len(m.PyTorch) == 0:
 			case m.Mode == modeTrain:
 				fmt.Fprintf(w, ", mean loss gornn %.4f, PyTorch %.4f", g.Loss, m.PyTorch[0].Loss)
+			case c.tagger != nil:
+				fmt.Fprintf(w, ", tokens tagged right gornn %d, PyTorch %d", g.Correct, m.PyTorch[0].Correct)
 			default:
 				fmt.Fprintf(w, ", rows predicted right gornn %d, PyTorch %d", g.Correct, m.PyTorch[0].Correct)
 			}

@@ -59,26 +59,28 @@ const latencyTokens = 40
 // prints the report.
 func bench(o options, stdout, stderr io.Writer) error {
 	s := describeMachine(o)
-	data, err := prepare(o, &s)
+	var data benchData
+	var err error
+	if o.task == "tag" {
+		data.tagged, err = prepareTagged(o, &s)
+	} else {
+		data.classify, err = prepare(o, &s)
+	}
 	if err != nil {
 		return err
 	}
 	var request datasets.Batch
-	if !o.accuracy && slices.Contains(o.modes, modeLatency) {
-		if request, err = latencyRequest(data.Train); err != nil {
+	if !o.accuracy && slices.Contains(o.modes, modeLatency) && data.classify != nil {
+		if request, err = latencyRequest(data.classify.Train); err != nil {
 			return err
 		}
 		s.LatencyTokens, s.Requests = latencyTokens, o.requests
 	}
-	tmp := o.workdir
-	if tmp == "" {
-		if tmp, err = os.MkdirTemp("", "gornn-bench-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-	} else if err := os.MkdirAll(tmp, 0o755); err != nil {
+	tmp, cleanup, err := workDir(o)
+	if err != nil {
 		return err
 	}
+	defer cleanup()
 	r, err := newRunner(o, tmp, stderr)
 	if err != nil {
 		return err
@@ -106,7 +108,7 @@ func bench(o options, stdout, stderr io.Writer) error {
 	}
 	for _, c := range o.configs {
 		dir := filepath.Join(tmp, c.name)
-		if err := writeRun(dir, c, data, o, epochs); err != nil {
+		if err := data.writeRun(dir, c, o, epochs); err != nil {
 			return errors.Wrap(err, c.name)
 		}
 		rep.Configs[c.name] = c.String()
@@ -118,8 +120,6 @@ func bench(o options, stdout, stderr io.Writer) error {
 			rep.Accuracy = append(rep.Accuracy, m)
 			continue
 		}
-		cfg := c.model
-		cfg.NumClasses = len(data.Classes)
 		for _, mode := range o.modes {
 			if mode == modeLatency {
 				if !c.latency {
@@ -140,7 +140,7 @@ func bench(o options, stdout, stderr io.Writer) error {
 			}
 			for _, side := range [][]result{m.Gornn, m.PyTorch} {
 				for i, res := range side {
-					side[i].FLOPs = modelFLOPs(cfg, mode, res.Tokens, res.Rows)
+					side[i].FLOPs = data.flops(c, mode, res.Tokens, res.Rows)
 				}
 			}
 			rep.Speed = append(rep.Speed, m)
@@ -155,6 +155,18 @@ func bench(o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	return os.WriteFile(o.jsonOut, append(out, '\n'), 0o644)
+}
+
+// workDir returns the folder of the run directories: -workdir, created
+// if needed, or a temporary one that cleanup removes.
+func workDir(o options) (dir string, cleanup func(), err error) {
+	if o.workdir != "" {
+		return o.workdir, func() {}, os.MkdirAll(o.workdir, 0o755)
+	}
+	if dir, err = os.MkdirTemp("", "gornn-bench-"); err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
 }
 
 // prepare loads and encodes the data, recording what it is in s.
@@ -203,17 +215,24 @@ func writeRun(dir string, c benchConfig, data *datasets.Prepared, o options, epo
 	if err := model.Save(filepath.Join(dir, modelDir)); err != nil {
 		return err
 	}
-	plan, err := makePlan(data.Train, datasets.BatcherOptions{BatchSize: c.batch, Shuffle: true, Bucket: o.bucket, Seed: o.seed}, epochs)
+	return writePlans(dir, c, data.Train, data.Val, o, epochs)
+}
+
+// writePlans writes the plans of a run directory: the training rows'
+// batches (shuffled, epoch by epoch) and the evaluation rows' (in order),
+// when val is not nil.
+func writePlans(dir string, c benchConfig, train, val *datasets.Encoded, o options, epochs int) error {
+	plan, err := makePlan(train, datasets.BatcherOptions{BatchSize: c.batch, Shuffle: true, Bucket: o.bucket, Seed: o.seed}, epochs)
 	if err != nil {
 		return err
 	}
 	if err := writePlan(filepath.Join(dir, trainPlan), plan); err != nil {
 		return err
 	}
-	if data.Val == nil {
+	if val == nil {
 		return nil
 	}
-	if plan, err = makePlan(data.Val, datasets.BatcherOptions{BatchSize: c.batch}, 1); err != nil {
+	if plan, err = makePlan(val, datasets.BatcherOptions{BatchSize: c.batch}, 1); err != nil {
 		return err
 	}
 	return writePlan(filepath.Join(dir, evalPlan), plan)

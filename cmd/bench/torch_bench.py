@@ -11,11 +11,13 @@
         cmd/bench/plan.go). Loads the weights into gornn_torch.Classifier and
         runs the planned batches:
 
-        train     forward, cross-entropy, backward and an Adam step (lr 1e-3)
-                  per batch; the first batch is a warm-up, the next S (0: all
-                  the others) are timed.
+        train     forward, cross-entropy (a tagger's: per token, or its CRF's
+                  negative log-likelihood), backward and an Adam step (lr
+                  1e-3) per batch; the first batch is a warm-up, the next S
+                  (0: all the others) are timed.
         infer     forward only, in torch.inference_mode(), over the same
-                  batches, timed the same way.
+                  batches, timed the same way; a tagger decodes (Viterbi
+                  with a CRF) and counts the tokens tagged right.
         latency   one request per batch of latency.plan (one text each):
                   forward and softmax in torch.inference_mode(); the first is
                   a warm-up; reports each request's seconds.
@@ -51,19 +53,21 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gornn_torch import load_model_dir  # noqa: E402
 
 PLAN_MAGIC = b"GRNNPLAN"
-PLAN_VERSION = 1
+PLAN_VERSION, TAG_PLAN_VERSION = 1, 2
 LEARNING_RATE = 1e-3
 
 
 def read_plan(path):
-    """Reads a plan file: per epoch, a list of (ids [B, T], lengths [B], labels [B]) int64 tensors."""
+    """Reads a plan file: per epoch, a list of (ids [B, T], lengths [B], labels [B]) int64 tensors;
+    for a tagger's (version 2), tags [B, T] instead of labels."""
     with open(path, "rb") as f:
         raw = f.read()
     if raw[:8] != PLAN_MAGIC:
         sys.exit(f"{path}: not a plan file")
     v = np.frombuffer(raw, dtype="<i4", offset=8)
-    if v[0] != PLAN_VERSION:
-        sys.exit(f"{path}: version {v[0]}, want {PLAN_VERSION}")
+    if v[0] not in (PLAN_VERSION, TAG_PLAN_VERSION):
+        sys.exit(f"{path}: version {v[0]}, want {PLAN_VERSION} or {TAG_PLAN_VERSION}")
+    tagged = v[0] == TAG_PLAN_VERSION
     i, epochs = 2, []
     for _ in range(v[1]):
         batches, n = [], v[i]
@@ -74,8 +78,13 @@ def read_plan(path):
             ids = torch.from_numpy(v[i:i + B * T].astype(np.int64).reshape(B, T))
             i += B * T
             lengths = torch.from_numpy(v[i:i + B].astype(np.int64))
-            labels = torch.from_numpy(v[i + B:i + 2 * B].astype(np.int64))
-            i += 2 * B
+            i += B
+            if tagged:
+                labels = torch.from_numpy(v[i:i + B * T].astype(np.int64).reshape(B, T))
+                i += B * T
+            else:
+                labels = torch.from_numpy(v[i:i + B].astype(np.int64))
+                i += B
             batches.append((ids, lengths, labels))
         epochs.append(batches)
     if i != len(v):
@@ -134,14 +143,15 @@ def main():
 
     def train_step(ids, lengths, labels):
         opt.zero_grad()
-        loss = F.cross_entropy(model(ids, lengths), labels)
+        loss = model.loss(ids, lengths, labels)
         loss.backward()
         opt.step()
         return loss.item()
 
     def predict(ids, lengths, labels):
+        """The rows (a tagger: the tokens, decoded by Viterbi with a CRF) predicted right."""
         with torch.inference_mode():
-            return int((model(ids, lengths).argmax(1) == labels).sum())
+            return model.correct(ids, lengths, labels)[0]
 
     def request(ids, lengths, labels):
         with torch.inference_mode():
@@ -160,8 +170,9 @@ def main():
                 m.count(*batch[:2])
             m.seconds += time.perf_counter() - start
             model.eval()
-            right = sum(predict(*batch) for batch in evals)
-            accuracy.append(right / sum(len(labels) for _, _, labels in evals))
+            with torch.inference_mode():
+                counts = [model.correct(*batch) for batch in evals]
+            accuracy.append(sum(r for r, _ in counts) / sum(n for _, n in counts))
         print(json.dumps(m.json(eval_acc=accuracy, setup_seconds=0.0)))
         return
 

@@ -21,7 +21,7 @@ import (
 // The files of a run directory, which the parent writes and both workers
 // read.
 const (
-	modelDir    = "model"        // the initial weights, a models.Classifier directory
+	modelDir    = "model"        // the initial weights, a models.Classifier or models.Tagger directory
 	trainPlan   = "train.plan"   // the training batches (one epoch, or -epochs for accuracy)
 	evalPlan    = "eval.plan"    // the evaluation batches (accuracy only)
 	latencyPlan = "latency.plan" // the requests of the latency mode, one text each
@@ -49,7 +49,7 @@ type result struct {
 	Seconds      float64   `json:"seconds"`                 // wall time of the measured batches
 	SetupSeconds float64   `json:"setup_seconds"`           // before them: loading, gornn's graph compiles, the warm-up batch
 	Loss         float64   `json:"loss"`                    // train: mean loss over the measured batches
-	Correct      int       `json:"correct"`                 // infer, latency: rows of the measured batches predicted right
+	Correct      int       `json:"correct"`                 // infer, latency: rows (a tagger: tokens) of the measured batches predicted right
 	EvalAcc      []float64 `json:"eval_acc,omitempty"`      // accuracy: evaluation accuracy after each epoch
 	EvalPPL      []float64 `json:"eval_ppl,omitempty"`      // lm-perplexity: validation perplexity after each epoch
 	BatchSeconds []float64 `json:"batch_seconds,omitempty"` // latency: each request's wall time
@@ -224,7 +224,7 @@ func (r *result) count(b datasets.Batch) {
 // in Predict mode for inference.
 type worker struct {
 	threads int
-	model   *models.Classifier
+	model   models.Model
 	trainer *train.Trainer
 	infer   *train.Evaluator
 }
@@ -252,7 +252,7 @@ func (w *worker) load(dir string, uses ...use) error {
 			}
 		}
 	}
-	model, err := models.Load(dir, models.Options{MaxGraphs: len(keys)})
+	model, err := loadModel(dir, models.Options{MaxGraphs: len(keys)})
 	if err != nil {
 		return err
 	}
@@ -277,12 +277,36 @@ func (w *worker) batch(b datasets.Batch, mode graph.Mode) (loss float64, correct
 		loss, err = w.trainer.Step(b, learningRate)
 		return loss, 0, err
 	}
-	counts := w.infer.Result().Metrics.(*metrics.Classes).Confusion
-	before := counts.Correct()
+	before, _ := rightOf(w.infer.Result().Metrics)
 	if err := w.infer.Batch(b); err != nil {
 		return 0, 0, err
 	}
-	return 0, counts.Correct() - before, nil
+	after, _ := rightOf(w.infer.Result().Metrics)
+	return 0, after - before, nil
+}
+
+// rightOf returns what a classifier's or a tagger's measures counted
+// right, and out of how many: rows, or tokens.
+func rightOf(m metrics.Accumulator) (right, total int) {
+	switch m := m.(type) {
+	case *metrics.Classes:
+		return m.Confusion.Correct(), m.Confusion.Total()
+	case *metrics.Tagging:
+		return m.Correct, m.Tokens
+	}
+	return 0, 0
+}
+
+// loadModel reads the model directory dir, a classifier's or a tagger's.
+func loadModel(dir string, opts models.Options) (models.Model, error) {
+	format, err := models.ReadFormat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if format == models.TaggerFormatV1 {
+		return models.LoadTagger(dir, opts)
+	}
+	return models.Load(dir, opts)
 }
 
 // accuracy trains over every epoch of plan and evaluates on eval after
@@ -305,16 +329,18 @@ func (w *worker) accuracy(dir string, plan [][]datasets.Batch, eval []datasets.B
 			res.count(b)
 		}
 		res.Seconds += time.Since(start).Seconds()
-		correct, rows := 0, 0
+		infer, err := train.NewEvaluator(w.model, train.EvalOptions{Workers: w.threads, Mode: graph.Predict})
+		if err != nil {
+			return result{}, err
+		}
+		w.infer = infer
 		for _, b := range eval {
-			_, c, err := w.batch(b, graph.Predict)
-			if err != nil {
+			if _, _, err := w.batch(b, graph.Predict); err != nil {
 				return result{}, errors.Wrapf(err, "evaluation after epoch %d", e+1)
 			}
-			correct += c
-			rows += b.Size
 		}
-		res.EvalAcc = append(res.EvalAcc, float64(correct)/float64(rows))
+		correct, total := rightOf(w.infer.Result().Metrics)
+		res.EvalAcc = append(res.EvalAcc, float64(correct)/float64(total))
 	}
 	return res, nil
 }

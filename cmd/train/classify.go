@@ -9,7 +9,6 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/models"
-	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
 )
 
@@ -81,31 +80,59 @@ func (classifyTask) prepare(o *options, w io.Writer) (*taskData, error) {
 	}
 	fmt.Fprintf(w, "; classes %s; vocabulary %d tokens\n", strings.Join(data.Classes, ", "), data.Vocab.Len())
 	reportSkipped(w, data)
-	return &taskData{train: data.Train, val: data.Val, prepared: data}, nil
+	vectors, vocab, err := readEmbeddings(o, data.Vocab, w)
+	if err != nil {
+		return nil, err
+	}
+	if vocab != data.Vocab {
+		if err := reencode(data, vocab, src); err != nil {
+			return nil, err
+		}
+	}
+	return &taskData{train: data.Train, val: data.Val, prepared: data, vectors: vectors}, nil
 }
 
-func (classifyTask) model(o *options, data *taskData) (train.Model, error) {
+// reencode encodes data's texts again with vocab, grown by pretrained
+// vectors' words.
+func reencode(data *datasets.Prepared, vocab *datasets.Vocab, src datasets.Source) error {
+	opts := datasets.EncodeOptions{Lenient: src.Load.Lenient}
+	var err error
+	data.Vocab = vocab
+	if data.Train, err = datasets.Encode(data.TrainSource, data.Tokenizer, vocab, opts); err != nil {
+		return err
+	}
+	if data.ValSource != nil {
+		data.Val, err = datasets.Encode(data.ValSource, data.Tokenizer, vocab, opts)
+	}
+	return err
+}
+
+func (classifyTask) model(o *options, data *taskData) (models.Model, error) {
 	cfg, err := classifierConfig(o)
 	if err != nil {
 		return nil, err
 	}
-	impl, err := o.impl()
+	opts, err := modelOptions(o)
 	if err != nil {
 		return nil, err
 	}
 	cfg.Labels = data.prepared.Classes
-	return models.New(cfg, data.prepared.Vocab, models.Options{Seed: o.Seed, Impl: impl})
-}
-
-func (classifyTask) load(o *options, _ *taskData, dir string) (train.Model, error) {
-	impl, err := o.impl()
+	c, err := models.New(cfg, data.prepared.Vocab, opts)
 	if err != nil {
 		return nil, err
 	}
-	return models.Load(dir, models.Options{Seed: o.Seed, Impl: impl})
+	return c, usePretrained(c, data)
 }
 
-func (classifyTask) describe(w io.Writer, _ *options, m train.Model) {
+func (classifyTask) load(o *options, _ *taskData, dir string) (models.Model, error) {
+	opts, err := modelOptions(o)
+	if err != nil {
+		return nil, err
+	}
+	return models.Load(dir, opts)
+}
+
+func (classifyTask) describe(w io.Writer, _ *options, m models.Model) {
 	cfg := m.(*models.Classifier).Config()
 	fmt.Fprintf(w, "model: %s, %d layer(s)%s, embed %d, hidden %d, pooling %s: %d parameters\n",
 		cfg.Cell, cfg.NumLayers, map[bool]string{true: " bidirectional", false: ""}[cfg.Bidirectional],

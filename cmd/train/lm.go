@@ -9,7 +9,6 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/models"
-	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
 )
 
@@ -195,7 +194,7 @@ func lmCorpora(o *options) (trainCorpus, valCorpus *datasets.Corpus, err error) 
 	return trainCorpus, valCorpus, err
 }
 
-func (lmTask) model(o *options, data *taskData) (train.Model, error) {
+func (lmTask) model(o *options, data *taskData) (models.Model, error) {
 	cfg, err := lmConfig(o)
 	if err != nil {
 		return nil, err
@@ -221,7 +220,7 @@ func lmModelOptions(o *options) (models.LMOptions, error) {
 	return opts, nil
 }
 
-func (lmTask) load(o *options, _ *taskData, dir string) (train.Model, error) {
+func (lmTask) load(o *options, _ *taskData, dir string) (models.Model, error) {
 	opts, err := lmModelOptions(o)
 	if err != nil {
 		return nil, err
@@ -229,7 +228,7 @@ func (lmTask) load(o *options, _ *taskData, dir string) (train.Model, error) {
 	return models.LoadLanguageModel(dir, opts)
 }
 
-func (lmTask) describe(w io.Writer, o *options, m train.Model) {
+func (lmTask) describe(w io.Writer, o *options, m models.Model) {
 	cfg := m.(*models.LanguageModel).Config()
 	tied := ""
 	if cfg.Tied {

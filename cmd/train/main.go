@@ -9,9 +9,20 @@
 //	go run ./cmd/train -data ../shared/data/ag_news/test.csv -train-rows 1:6000 -val-rows 6001:7600 -epochs 5
 //	go run ./cmd/train -resume runs/20261129-101500
 //
+// With -task tag it trains a tagger (models.Tagger), a tag per token: on
+// the built-in truecasing task (derived from AG News when the shared copy
+// is there, from built-in text otherwise), or on CoNLL column files or
+// JSON Lines of tokens and tags, with a softmax or a CRF, character
+// features and pretrained word vectors:
+//
+//	go run ./cmd/train -task tag
+//	go run ./cmd/train -task tag -data train.conll -val-data dev.conll -token-col 0 -tag-col 3 -scheme iob2 -crf -char-dim 25 -embeddings glove.6B.100d.txt -embed 100
+//
 // A new run refuses an -out directory that already holds a run, unless
 // -overwrite replaces it. run.json records the data paths made absolute,
-// so -resume works from any working directory.
+// so -resume works from any working directory. Checkpoints are written
+// whole (see train.Resume), so a run killed at any moment, kill -9
+// included, resumes exactly or is refused with the reason.
 //
 // Exit status: 0 on success, 1 when training fails, 2 for bad usage, 130
 // or 143 when interrupted by SIGINT or SIGTERM (the run is saved and can be
@@ -36,6 +47,7 @@ import (
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/internal/atomicfile"
 	"github.com/gornn/gornn/internal/regularfile"
+	"github.com/gornn/gornn/models"
 	"github.com/gornn/gornn/train"
 	"github.com/pkg/errors"
 )
@@ -95,7 +107,13 @@ type options struct {
 	Patience    int     `json:"patience"`
 	Workers     int     `json:"-"`
 
+	Embeddings         string `json:"embeddings"`
+	FreezeEmbeddings   bool   `json:"freeze_embeddings"`
+	EmbeddingsAddWords bool   `json:"embeddings_add_words"`
+
 	Classify classifyOptions `json:"classify"`
+	Tag      tagOptions      `json:"tag"`
+	Seq2Seq  seq2seqOptions  `json:"seq2seq"`
 	LM       lmOptions       `json:"lm"`
 
 	Out       string `json:"-"`
@@ -167,7 +185,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.ValSplit, "val-split", 0.1, "fraction of the training data held out for validation (stratified); 0: no validation")
 	fs.StringVar(&o.TrainRows, "train-rows", "", "1-based inclusive rows FROM:TO of -data to train on (e.g. 1:6000); default all")
 	fs.StringVar(&o.ValRows, "val-rows", "", "rows FROM:TO of -val-data (or of -data) to validate on (e.g. 6001:7600)")
-	fs.StringVar(&o.Format, "format", "auto", "data format: auto, agnews, csv, tsv, jsonl or dir (-task lm: auto, text, jsonl or agnews)")
+	fs.StringVar(&o.Format, "format", "auto", "data format: auto, agnews, csv, tsv, jsonl or dir (-task seq2seq: auto, tsv or cmudict; -task lm: auto, text, jsonl or agnews)")
 	fs.StringVar(&o.LabelCol, "label-col", "label", "label column (csv, tsv: name or 0-based index) or key (jsonl)")
 	fs.StringVar(&o.TextCols, "text-cols", "text", "comma-separated text columns or keys, joined with a space (-task lm on AG News: title, description or both, the default)")
 	fs.BoolVar(&o.TitlesOnly, "titles-only", false, "AG News: use the titles only (as the Keras lesson does)")
@@ -181,9 +199,12 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Hidden, "hidden", 32, "hidden state size")
 	fs.Float64Var(&o.Dropout, "dropout", 0, "dropout between recurrent layers")
 	fs.StringVar(&o.Impl, "impl", "fused", "graph implementation: fused or composed (the slower reference)")
+	fs.StringVar(&o.Embeddings, "embeddings", "", "pretrained word vectors for the embedding: GloVe, word2vec text or fastText .vec (header line or not); -embed must be their dimension")
+	fs.BoolVar(&o.FreezeEmbeddings, "freeze-embeddings", false, "keep the word embedding as it is while the rest trains (with -embeddings: the pretrained vectors)")
+	fs.BoolVar(&o.EmbeddingsAddWords, "embeddings-add-words", false, "add the -embeddings file's words the training data lack to the vocabulary (up to -vocab-size tokens in all; 0: every word)")
 	// training
 	fs.IntVar(&o.Epochs, "epochs", 5, "passes over the training data")
-	fs.IntVar(&o.Batch, "batch", 16, "batch size")
+	fs.IntVar(&o.Batch, "batch", datasets.DefaultBatchSize, "batch size")
 	fs.Float64Var(&o.LR, "lr", 1e-3, "learning rate")
 	fs.StringVar(&o.Optimizer, "optimizer", "adam", "optimizer: sgd, adam, rmsprop or adagrad")
 	fs.Float64Var(&o.Momentum, "momentum", 0, "momentum of sgd and rmsprop")
@@ -302,6 +323,14 @@ func (o options) check() error {
 			return bad("%s %d: must be positive", p.name, p.value)
 		}
 	}
+	for _, l := range []struct {
+		intFlag
+		max int
+	}{{intFlag{"-embed", o.Embed}, models.MaxEmbedDim}, {intFlag{"-hidden", o.Hidden}, models.MaxHiddenSize}, {intFlag{"-layers", o.Layers}, models.MaxNumLayers}} {
+		if l.value > l.max {
+			return bad("%s %d: over the limit of %d", l.name, l.value, l.max)
+		}
+	}
 	for _, p := range []intFlag{{"-max-len", o.MaxLen}, {"-min-freq", o.MinFreq}, {"-patience", o.Patience}} {
 		if p.value < 0 {
 			return bad("%s %d: must not be negative", p.name, p.value)
@@ -371,8 +400,11 @@ func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var model train.Model
+	var model models.Model
 	if o.Resume != "" {
+		if err := train.RecoverRun(o.Out); err != nil { // before the model in last/ is trusted
+			return err
+		}
 		model, err = t.load(&o, data, filepath.Join(o.Out, train.LastDir))
 	} else {
 		model, err = t.model(&o, data)
@@ -435,7 +467,7 @@ func saveOptions(o options) error {
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return errors.Wrap(err, "run directory")
 	}
-	for _, path := range []*string{&o.Data, &o.ValData} {
+	for _, path := range []*string{&o.Data, &o.ValData, &o.Embeddings, &o.Seq2Seq.TargetData, &o.Seq2Seq.ValTargetData} {
 		if *path == "" {
 			continue
 		}
@@ -490,8 +522,8 @@ func summarize(w io.Writer, out string, result *train.Result) {
 	if acc, ok := last.Train["accuracy"]; ok {
 		fmt.Fprintf(w, ", train accuracy %.4f", acc)
 	}
-	if result.BestEpoch > 0 {
-		best := result.Epochs[result.BestEpoch-1]
+	if i := result.BestEpoch - 1; i >= 0 && i < len(result.Epochs) {
+		best := result.Epochs[i]
 		value := best.ValLoss
 		if v, ok := best.Val[best.Objective]; ok {
 			value = v
@@ -499,6 +531,9 @@ func summarize(w io.Writer, out string, result *train.Result) {
 		fmt.Fprintf(w, ", best validation %s %.4f (epoch %d)", best.Objective, value, best.Epoch)
 		if ppl, ok := best.Val["perplexity"]; ok {
 			fmt.Fprintf(w, ", perplexity %.2f", ppl)
+		}
+		if details, ok := best.ValDetails.(map[string]any); ok && details["report"] != nil {
+			fmt.Fprintf(w, "\nvalidation report (epoch %d):\n%s", best.Epoch, strings.TrimSuffix(fmt.Sprint(details["report"]), "\n"))
 		}
 	}
 	fmt.Fprintf(w, "\nmodel: %s\nmetrics: %s, %s\npredict: go run ./cmd/predict -model %s \"some text\"\n",

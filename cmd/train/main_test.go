@@ -38,6 +38,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad rows", []string{"-train-rows", "10-1"}, exitUsage, "-train-rows"},
 		{"bad split", []string{"-val-split", "1.5"}, exitUsage, "-val-split 1.5"},
 		{"zero hidden", []string{"-hidden", "0"}, exitUsage, "-hidden 0"},
+		{"hidden over the limit", []string{"-hidden", "100000"}, exitUsage, "-hidden 100000: over the limit of 65536"},
+		{"layers over the limit", []string{"-layers", "65"}, exitUsage, "-layers 65: over the limit of 64"},
 		{"no built-in examples", []string{"-builtin", "0"}, exitUsage, "-builtin 0"},
 		{"negative max len", []string{"-max-len", "-3"}, exitUsage, "-max-len -3"},
 		{"vocabulary of one", []string{"-vocab-size", "1"}, exitUsage, "-vocab-size 1"},

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/gornn/gornn/datasets"
-	"github.com/gornn/gornn/train"
+	"github.com/gornn/gornn/models"
 )
 
 // A task is something cmd/train trains: its own flags, data and model. The
@@ -21,11 +21,11 @@ type task interface {
 	// prepare loads and encodes the run's data, telling w what it found.
 	prepare(o *options, w io.Writer) (*taskData, error)
 	// model builds a new model for the prepared data.
-	model(o *options, data *taskData) (train.Model, error)
+	model(o *options, data *taskData) (models.Model, error)
 	// load reads the model of a checkpoint directory, for -resume.
-	load(o *options, data *taskData, dir string) (train.Model, error)
+	load(o *options, data *taskData, dir string) (models.Model, error)
 	// describe tells w about the model.
-	describe(w io.Writer, o *options, m train.Model)
+	describe(w io.Writer, o *options, m models.Model)
 }
 
 // taskData is a run's encoded data, and what a task keeps of it for
@@ -33,13 +33,20 @@ type task interface {
 type taskData struct {
 	train, val *datasets.Encoded
 	prepared   *datasets.Prepared // nil for tasks that do not prepare through datasets.Prepare
-	vocab      *datasets.Vocab    // the vocabulary of a task that builds its own (lm)
+
+	tagged  *datasets.PreparedTagged // the tag task's data (nil for other tasks)
+	vectors *datasets.Vectors        // the -embeddings vectors the vocabulary needs; nil without
+	// srcVocab and tgtVocab are a sequence-to-sequence task's vocabularies.
+	srcVocab, tgtVocab *datasets.Vocab
+	vocab              *datasets.Vocab // the vocabulary of a task that builds its own (lm)
 }
 
 // tasks are the tasks by -task name.
 var tasks = map[string]task{
 	"classify": classifyTask{},
 	"lm":       lmTask{},
+	"tag":      tagTask{},
+	"seq2seq":  seq2seqTask{},
 }
 
 // taskNamed returns the task called name.

@@ -1,6 +1,7 @@
-// Package atomicfile writes files so that readers see either the old file
-// or the whole new one, never a part: every checkpoint, vocabulary and
-// download in gornn goes through it.
+// Package atomicfile writes files and folders so that readers see either
+// the old one or the whole new one, never a part: every checkpoint,
+// vocabulary and download in gornn goes through it. RecoverDir and
+// RemoveTemps clean up after a writer killed midway.
 package atomicfile
 
 import (

@@ -1,4 +1,4 @@
-package train
+package models
 
 import (
 	"github.com/gornn/gornn/datasets"
@@ -6,9 +6,9 @@ import (
 	"github.com/gornn/gornn/metrics"
 )
 
-// Model is what a Trainer trains, whatever the task: learnable parameters,
-// networks compiled over them for any batch, and the task's measures.
-// models.Classifier is one.
+// Model is what the one training loop (train.Trainer) trains, whatever the
+// task: learnable parameters, networks compiled over them for any batch,
+// and the task's measures. Classifier is one.
 type Model interface {
 	// Params returns the learnable parameters.
 	Params() *graph.Params
@@ -32,7 +32,7 @@ type Model interface {
 	Save(dir string) error
 }
 
-// Network is one compiled graph of a model, loaded with one worker's share
+// Network is one compiled graph of a Model, loaded with one worker's share
 // of a batch.
 type Network interface {
 	// SetBatch loads the rows of b.
