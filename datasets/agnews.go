@@ -92,8 +92,11 @@ func loadAGNews(path string, opts LoadOptions, sink *rowSink) (*Dataset, error) 
 		src.unread(first, err)
 	}
 	layout := &columnLayout{path: path, names: agNewsFields, labelCol: 0, textCols: []int{1, 2}, clean: cleanAGNewsText}
-	if opts.TitlesOnly {
+	switch {
+	case opts.TitlesOnly:
 		layout.textCols = []int{1}
+	case opts.DescriptionsOnly:
+		layout.textCols = []int{2}
 	}
 	rows, err := readRows(src, layout, sink)
 	if err != nil {

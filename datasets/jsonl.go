@@ -63,15 +63,9 @@ func jsonRow(line []byte, labelKey string, textKeys []string) (rawRow, *RowError
 	bad := func(field, format string, args ...any) (rawRow, *RowError) {
 		return rawRow{}, &RowError{Field: field, Problem: fmt.Sprintf(format, args...)}
 	}
-	if !utf8.Valid(line) {
-		return bad("", "invalid UTF-8")
-	}
-	if trimmed := bytes.TrimSpace(line); trimmed[0] != '{' {
-		return bad("", "want a JSON object, got %s", excerpt(trimmed))
-	}
-	var object map[string]json.RawMessage
-	if err := json.Unmarshal(line, &object); err != nil {
-		return bad("", "invalid JSON: %v", err)
+	object, rowErr := jsonObject(line)
+	if rowErr != nil {
+		return rawRow{}, rowErr
 	}
 	rawLabel, ok := object[labelKey]
 	if !ok {
@@ -84,21 +78,47 @@ func jsonRow(line []byte, labelKey string, textKeys []string) (rawRow, *RowError
 	if label == "" {
 		return bad(labelKey, "empty label")
 	}
-	parts := make([]string, len(textKeys))
-	for i, key := range textKeys {
+	text, rowErr := jsonText(object, textKeys)
+	if rowErr != nil {
+		return rawRow{}, rowErr
+	}
+	return rawRow{label: label, text: text}, nil
+}
+
+// jsonObject decodes one JSONL line, an object; the RowError it returns
+// has no location.
+func jsonObject(line []byte) (map[string]json.RawMessage, *RowError) {
+	if !utf8.Valid(line) {
+		return nil, &RowError{Problem: "invalid UTF-8"}
+	}
+	if trimmed := bytes.TrimSpace(line); trimmed[0] != '{' {
+		return nil, &RowError{Problem: "want a JSON object, got " + excerpt(trimmed)}
+	}
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(line, &object); err != nil {
+		return nil, &RowError{Problem: fmt.Sprintf("invalid JSON: %v", err)}
+	}
+	return object, nil
+}
+
+// jsonText returns the string fields keys of a JSONL object joined by
+// single spaces; the RowError it returns has no location.
+func jsonText(object map[string]json.RawMessage, keys []string) (string, *RowError) {
+	parts := make([]string, len(keys))
+	for i, key := range keys {
 		raw, ok := object[key]
 		if !ok {
-			return bad(key, "missing")
+			return "", &RowError{Field: key, Problem: "missing"}
 		}
 		if err := json.Unmarshal(raw, &parts[i]); err != nil || raw[0] != '"' {
-			return bad(key, "want a string, got %s", excerpt(raw))
+			return "", &RowError{Field: key, Problem: "want a string, got " + excerpt(raw)}
 		}
 	}
 	text := strings.Join(parts, " ")
 	if strings.TrimSpace(text) == "" {
-		return bad(strings.Join(textKeys, "+"), "empty text")
+		return "", &RowError{Field: strings.Join(keys, "+"), Problem: "empty text"}
 	}
-	return rawRow{label: label, text: text}, nil
+	return text, nil
 }
 
 // jsonLabel returns a JSON label, a string or an integer, as trimmed text.

@@ -46,6 +46,10 @@ type LoadOptions struct {
 	// TitlesOnly makes an AG News example's text its title alone. Default
 	// false: title, a space, and description.
 	TitlesOnly bool
+	// DescriptionsOnly makes an AG News example's text its description
+	// alone (a language model's documents, say). Default false. It
+	// excludes TitlesOnly.
+	DescriptionsOnly bool
 	// Lenient skips malformed rows, listing them in Dataset.Skipped, instead
 	// of failing on the first. Default false.
 	Lenient bool
@@ -68,6 +72,9 @@ func (o LoadOptions) withDefaults() (LoadOptions, error) {
 	}
 	if o.MaxLineBytes == 0 {
 		o.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if o.TitlesOnly && o.DescriptionsOnly {
+		return o, errors.New("TitlesOnly and DescriptionsOnly exclude each other")
 	}
 	if o.MaxLineBytes < 0 {
 		return o, errors.Errorf("MaxLineBytes is %d, want > 0 (or 0 for the default)", o.MaxLineBytes)

@@ -21,27 +21,13 @@ var seqSpecials = []string{PadToken, UnkToken, BOSToken, EOSToken}
 // VocabFromTokens. opts.MaxSize counts the four special tokens, so it is 0
 // (no bound) or at least 4.
 func SeqVocabFromTokens(rows [][]string, tokenizer string, opts VocabOptions) (*Vocab, error) {
-	if err := opts.check(); err != nil {
-		return nil, err
-	}
-	if opts.MaxSize > 0 && opts.MaxSize < len(seqSpecials) {
-		return nil, errors.Errorf("MaxSize is %d, want 0 (no bound) or >= %d (the special tokens count)", opts.MaxSize, len(seqSpecials))
-	}
 	counts := make(map[string]int)
 	for _, row := range rows {
 		for _, token := range row {
 			counts[token]++
 		}
 	}
-	delete(counts, BOSToken)
-	delete(counts, EOSToken)
-	if opts.MaxSize > 0 {
-		opts.MaxSize -= 2 // vocabFromCounts counts <pad> and <unk> only
-	}
-	kept := vocabFromCounts(counts, opts).tokens[2:]
-	v := newVocab(append(append([]string(nil), seqSpecials...), kept...))
-	v.tokenizer = tokenizer
-	return v, nil
+	return vocabWithSpecials(counts, seqSpecials[2:], tokenizer, opts)
 }
 
 // CheckSeqVocab reports whether v can be a side of a sequence-to-sequence

@@ -59,6 +59,10 @@ type Config struct {
 // parameters.
 //
 // A Graph is not safe for concurrent use; use one Graph per goroutine.
+// Graphs share only their parameters' data, so graphs over one Params may
+// be built, compiled and run in parallel while nothing writes the
+// parameters (inference); graphs sharing a Workspace must still run one at
+// a time.
 type Graph struct {
 	expr   *G.ExprGraph
 	params *Params
@@ -160,8 +164,13 @@ func (g *Graph) paramNode(p *Param) *G.Node {
 	if n, ok := g.paramNodes[p]; ok {
 		return n
 	}
+	// The node's value is a tensor of its own over the parameter's data:
+	// compiling a graph writes into its values' tensor headers (Gorgonia
+	// sets their engine), which must not race with another graph running
+	// over the same parameters.
 	shape := p.Value.Shape()
-	n := G.NewTensor(g.expr, g.params.dtype, len(shape), G.WithShape(shape.Clone()...), G.WithName(p.Name), G.WithValue(p.Value))
+	view := tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(p.Value.Data()))
+	n := G.NewTensor(g.expr, g.params.dtype, len(shape), G.WithShape(shape.Clone()...), G.WithName(p.Name), G.WithValue(view))
 	g.paramNodes[p] = n
 	g.used = append(g.used, p)
 	return n

@@ -54,6 +54,9 @@ const MaxConfigBytes = 1 << 20
 // rejected directory costs little more memory than its files' sizes,
 // whatever its config says.
 func Load(dir string, opts Options) (*Classifier, error) {
+	if err := checkFormat(dir, FormatV1); err != nil {
+		return nil, err
+	}
 	cfg, err := ReadConfig(filepath.Join(dir, ConfigFile))
 	if err != nil {
 		return nil, err
@@ -84,23 +87,14 @@ func Load(dir string, opts Options) (*Classifier, error) {
 // unknown fields, valid by Config.Validate. Errors name the file, and the
 // line and column of a JSON error.
 func ReadConfig(path string) (Config, error) {
-	data, err := regularfile.ReadFile(path, MaxConfigBytes)
-	if err != nil {
-		return Config{}, errors.Wrap(err, "models")
-	}
 	// The labels decode through labelList, which counts them before
 	// allocating any; the outer field hides Config.Labels from the decoder.
 	var doc struct {
 		Config
 		Labels labelList `json:"labels"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&doc); err != nil {
-		return Config{}, errors.Errorf("models: %s: %s", jsonPosition(path, data, err), shortMessage(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Config{}, errors.Errorf("models: %s: data after the JSON object", position(path, data, dec.InputOffset()))
+	if err := readStrictJSON(path, &doc); err != nil {
+		return Config{}, err
 	}
 	cfg := doc.Config
 	cfg.Labels = doc.Labels
@@ -108,6 +102,26 @@ func ReadConfig(path string) (Config, error) {
 		return cfg, errors.Wrapf(err, "%s", path)
 	}
 	return cfg, nil
+}
+
+// readStrictJSON decodes the config file at path into v: a regular file
+// of at most MaxConfigBytes holding one JSON object and nothing after it,
+// with no unknown fields. Errors name the file, and the line and column
+// of a JSON error.
+func readStrictJSON(path string, v any) error {
+	data, err := regularfile.ReadFile(path, MaxConfigBytes)
+	if err != nil {
+		return errors.Wrap(err, "models")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errors.Errorf("models: %s: %s", jsonPosition(path, data, err), shortMessage(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.Errorf("models: %s: data after the JSON object", position(path, data, dec.InputOffset()))
+	}
+	return nil
 }
 
 // jsonPosition returns "path:line:column" of a JSON syntax or type error,

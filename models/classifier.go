@@ -1,7 +1,6 @@
 package models
 
 import (
-	"container/list"
 	"math"
 	"slices"
 
@@ -20,19 +19,34 @@ type Options struct {
 	Seed uint64
 	// Impl builds the graphs: graph.Fused (default) or graph.Composed.
 	Impl graph.Impl
-	// MaxGraphs bounds the compiled graphs kept at once; the least
+	// MaxGraphs bounds the compiled graphs kept at once by training, and
+	// by each concurrent prediction (see PredictConcurrency); the least
 	// recently used is dropped beyond it. Default 64.
 	MaxGraphs int
-	// PredictBatch is the batch size of Predict. Default 64.
+	// PredictBatch is the batch size of Predict. Default
+	// DefaultPredictBatch.
 	PredictBatch int
 	// FreezeEmbeddings keeps the word embedding as it is (pretrained
 	// vectors, say) while the rest trains (graph.Param.Frozen).
 	FreezeEmbeddings bool
+	// PredictConcurrency bounds the Predict and PredictIDs calls that run
+	// at once, each on graphs and scratch memory of its own; more wait.
+	// Default runtime.GOMAXPROCS(0).
+	PredictConcurrency int
 }
+
+// DefaultPredictBatch is the default Options.PredictBatch: Predict runs
+// its texts 64 at a time, each batch padded to its longest text.
+const DefaultPredictBatch = 64
 
 // Classifier is a recurrent text classifier (see the package doc). Its
 // parameters are shared by every graph it compiles. It is a Model.
-// A Classifier is not safe for concurrent use.
+//
+// Predict and PredictIDs are safe for concurrent use: each call runs on
+// networks of its own, lent from a pool, which only read the shared
+// parameters. Everything else, training through Network included, is for
+// one goroutine at a time, and must not overlap a prediction (training
+// writes the parameters that predictions read).
 type Classifier struct {
 	cfg       Config
 	opts      Options
@@ -43,11 +57,14 @@ type Classifier struct {
 	rnn       *graph.Recurrent
 	fc        *graph.Linear
 
-	networks map[networkKey]*list.Element
-	lru      *list.List // of *cachedNetwork, most recent first
+	// networks caches the networks of Network (training and
+	// evaluation), keyed by networkKey.
+	networks *networkCache
 	// workspaces holds one workspace per replica: a replica's graphs never
 	// run at the same time, so they share their kernels' scratch memory.
-	workspaces map[int]*graph.Workspace
+	workspaces workspaces
+	// inference lends each prediction a workspace and networks of its own.
+	inference *inferencePool
 }
 
 var _ Model = (*Classifier)(nil)
@@ -56,11 +73,6 @@ type networkKey struct {
 	batch, steps int
 	mode         graph.Mode
 	replica      int
-}
-
-type cachedNetwork struct {
-	key networkKey
-	net *network
 }
 
 // New declares a classifier for cfg over vocab, with weights initialised as
@@ -98,13 +110,17 @@ func New(cfg Config, vocab *datasets.Vocab, opts Options) (*Classifier, error) {
 		opts.MaxGraphs = 64
 	}
 	if opts.PredictBatch == 0 {
-		opts.PredictBatch = 64
+		opts.PredictBatch = DefaultPredictBatch
 	}
 	params, err := graph.NewParams(tensor.Float32, opts.Seed)
 	if err != nil {
 		return nil, err
 	}
-	c := &Classifier{cfg: cfg, opts: opts, vocab: vocab, tokenizer: tok, params: params, networks: map[networkKey]*list.Element{}, lru: list.New(), workspaces: map[int]*graph.Workspace{}}
+	c := &Classifier{
+		cfg: cfg, opts: opts, vocab: vocab, tokenizer: tok, params: params,
+		networks:  newNetworkCache(opts.MaxGraphs),
+		inference: newInferencePool(opts.PredictConcurrency, opts.MaxGraphs),
+	}
 	if c.embedding, err = graph.NewEmbedding(params, "embedding", cfg.VocabSize, cfg.EmbedDim, datasets.PadID); err != nil {
 		return nil, err
 	}
@@ -147,43 +163,61 @@ func (c *Classifier) Objective() metrics.Objective { return metrics.Accuracy }
 // buckets cost only their compilation, and tight ones less memory.)
 func bucketSteps(steps int) int { return (steps + 15) / 16 * 16 }
 
+// LengthBucket returns the padded length of the graph that runs a batch
+// whose longest text has tokens tokens (after truncation to MaxLen):
+// batches of one bucket share a compiled graph, so a caller forming
+// batches (a server's dynamic batcher) groups texts by it.
+func (c *Classifier) LengthBucket(tokens int) int {
+	if c.opts.Impl == graph.Fused {
+		return bucketSteps(tokens)
+	}
+	return tokens
+}
+
+// RowsIndependent reports whether each text's prediction is the same,
+// bit for bit, whatever the other texts of its batch. It is, unless the
+// model runs over the padding (Config.Padded) or averages over it
+// (mean_all pooling): then a prediction depends on the batch's padded
+// length, its longest text, as it does in PyTorch.
+func (c *Classifier) RowsIndependent() bool {
+	return !c.cfg.Padded && c.cfg.Pooling != graph.MeanAll
+}
+
 // Network returns a compiled network for batches shaped like b (its rows
 // and padded length), built for mode; replica tells apart the networks of
-// parallel workers. Networks are cached (see Options.MaxGraphs).
+// parallel workers. Networks are cached (see Options.MaxGraphs). Network
+// is for one goroutine at a time (the training loop's).
 func (c *Classifier) Network(b datasets.Batch, mode graph.Mode, replica int) (Network, error) {
 	return c.network(b.Size, b.Steps, mode, replica)
 }
 
 func (c *Classifier) network(batch, steps int, mode graph.Mode, replica int) (*network, error) {
-	if c.opts.Impl == graph.Fused {
-		steps = bucketSteps(steps)
-	}
-	key := networkKey{batch, steps, mode, replica}
-	if e, ok := c.networks[key]; ok {
-		c.lru.MoveToFront(e)
-		return e.Value.(*cachedNetwork).net, nil
-	}
-	net, err := c.build(batch, steps, mode, replica)
+	steps = c.LengthBucket(steps)
+	net, err := c.networks.get(networkKey{batch, steps, mode, replica}, func() (compiled, error) {
+		return c.build(batch, steps, mode, c.workspaces.get(replica))
+	})
 	if err != nil {
 		return nil, err
 	}
-	c.networks[key] = c.lru.PushFront(&cachedNetwork{key: key, net: net})
-	for c.lru.Len() > c.opts.MaxGraphs {
-		oldest := c.lru.Remove(c.lru.Back()).(*cachedNetwork)
-		delete(c.networks, oldest.key)
-		if err := oldest.net.g.Close(); err != nil {
-			return nil, errors.Wrap(err, "models: closing a cached graph")
-		}
-	}
-	return net, nil
+	return net.(*network), nil
 }
 
-func (c *Classifier) build(batch, steps int, mode graph.Mode, replica int) (*network, error) {
-	ws := c.workspaces[replica]
-	if ws == nil {
-		ws = graph.NewWorkspace()
-		c.workspaces[replica] = ws
+// predictNetwork returns slot's network for predicting batches of batch
+// rows padded to steps.
+func (c *Classifier) predictNetwork(slot *inferenceSlot, batch, steps int) (*network, error) {
+	steps = c.LengthBucket(steps)
+	net, err := slot.networks.get(networkKey{batch, steps, graph.Predict, 0}, func() (compiled, error) {
+		return c.build(batch, steps, graph.Predict, slot.workspace)
+	})
+	if err != nil {
+		return nil, err
 	}
+	return net.(*network), nil
+}
+
+// build compiles a network for batches of batch rows padded to at most
+// steps, built for mode, whose fused kernels use the scratch memory ws.
+func (c *Classifier) build(batch, steps int, mode graph.Mode, ws *graph.Workspace) (*network, error) {
 	g, err := graph.New(c.params, graph.Config{Batch: batch, Training: mode == graph.Train, Impl: c.opts.Impl, Workspace: ws})
 	if err != nil {
 		return nil, err
@@ -253,6 +287,7 @@ func (n *network) SetBatch(b datasets.Batch) error {
 }
 
 func (n *network) SetRNG(rng *graph.RNG)               { n.g.SetRNG(rng) }
+func (n *network) Close() error                        { return n.g.Close() }
 func (n *network) Run() error                          { return n.g.Run() }
 func (n *network) AccumulateGrads(scale float64) error { return n.g.AccumulateGrads(scale) }
 
@@ -322,55 +357,82 @@ type Prediction struct {
 	Logits        []float64 // [C] the linear layer's outputs
 }
 
-// Predict classifies texts. A text without tokens reads as one unknown
-// token.
+// Encode returns the token ids the classifier reads text as: its tokens'
+// vocabulary ids, truncated to MaxLen when set; a text without tokens
+// reads as one unknown token.
+func (c *Classifier) Encode(text string) []int {
+	ids := c.vocab.Encode(c.tokenizer.Tokenize(text))
+	if len(ids) == 0 {
+		return []int{datasets.UnkID}
+	}
+	if c.cfg.MaxLen > 0 && len(ids) > c.cfg.MaxLen {
+		ids = ids[:c.cfg.MaxLen]
+	}
+	return ids
+}
+
+// Predict classifies texts, read as Encode reads them. It is safe for
+// concurrent use (see Classifier).
 func (c *Classifier) Predict(texts []string) ([]Prediction, error) {
 	seqs := make([][]int, len(texts))
 	for i, text := range texts {
-		seqs[i] = c.vocab.Encode(c.tokenizer.Tokenize(text))
-		if len(seqs[i]) == 0 {
-			seqs[i] = []int{datasets.UnkID}
-		}
+		seqs[i] = c.Encode(text)
 	}
 	return c.PredictIDs(seqs)
 }
 
 // PredictIDs classifies token id sequences (each non-empty, truncated to
-// MaxLen when set).
+// MaxLen when set), Options.PredictBatch at a time. It is safe for
+// concurrent use (see Classifier).
 func (c *Classifier) PredictIDs(seqs [][]int) ([]Prediction, error) {
 	preds := make([]Prediction, 0, len(seqs))
-	classes := c.cfg.NumClasses
-	for from := 0; from < len(seqs); from += c.opts.PredictBatch {
-		chunk := seqs[from:min(from+c.opts.PredictBatch, len(seqs))]
-		batch, err := datasets.PadBatch(chunk, c.cfg.MaxLen)
-		if err != nil {
-			return nil, errors.Wrapf(err, "models: texts %d..%d", from, from+len(chunk)-1)
+	err := c.inference.with(func(slot *inferenceSlot) error {
+		for from := 0; from < len(seqs); from += c.opts.PredictBatch {
+			chunk := seqs[from:min(from+c.opts.PredictBatch, len(seqs))]
+			if err := c.predictChunk(slot, chunk, &preds); err != nil {
+				return errors.Wrapf(err, "models: texts %d..%d", from, from+len(chunk)-1)
+			}
 		}
-		net, err := c.network(batch.Size, batch.Steps, graph.Predict, 0)
-		if err != nil {
-			return nil, err
-		}
-		if err := net.SetBatch(batch); err != nil {
-			return nil, errors.Wrapf(err, "models: texts %d..%d", from, from+len(chunk)-1)
-		}
-		if err := net.Run(); err != nil {
-			return nil, err
-		}
-		best := make([]int, batch.Size)
-		probs := make([]float64, batch.Size*classes)
-		if err := net.predictions(best, probs); err != nil {
-			return nil, err
-		}
-		logits, err := graph.Values(net.logits)
-		if err != nil {
-			return nil, err
-		}
-		for b, class := range best {
-			preds = append(preds, Prediction{
-				Class: class, Label: c.cfg.Labels[class],
-				Probabilities: probs[b*classes : (b+1)*classes], Logits: logits[b*classes : (b+1)*classes],
-			})
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return preds, nil
+}
+
+// predictChunk runs seqs as one batch on slot's network and appends their
+// predictions to preds.
+func (c *Classifier) predictChunk(slot *inferenceSlot, seqs [][]int, preds *[]Prediction) error {
+	batch, err := datasets.PadBatch(seqs, c.cfg.MaxLen)
+	if err != nil {
+		return err
+	}
+	net, err := c.predictNetwork(slot, batch.Size, batch.Steps)
+	if err != nil {
+		return err
+	}
+	if err := net.SetBatch(batch); err != nil {
+		return err
+	}
+	if err := net.Run(); err != nil {
+		return err
+	}
+	classes := c.cfg.NumClasses
+	best := make([]int, batch.Size)
+	probs := make([]float64, batch.Size*classes)
+	if err := net.predictions(best, probs); err != nil {
+		return err
+	}
+	logits, err := graph.Values(net.logits)
+	if err != nil {
+		return err
+	}
+	for b, class := range best {
+		*preds = append(*preds, Prediction{
+			Class: class, Label: c.cfg.Labels[class],
+			Probabilities: probs[b*classes : (b+1)*classes], Logits: logits[b*classes : (b+1)*classes],
+		})
+	}
+	return nil
 }

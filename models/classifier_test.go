@@ -94,8 +94,8 @@ func TestNetworkCacheIsBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if c.lru.Len() != 3 || len(c.networks) != 3 {
-		t.Errorf("cache holds %d graphs (%d keys), want 3", c.lru.Len(), len(c.networks))
+	if c.networks.len() != 3 || len(c.networks.byKey) != 3 {
+		t.Errorf("cache holds %d graphs (%d keys), want 3", c.networks.len(), len(c.networks.byKey))
 	}
 	first, _ := c.network(2, 30, graph.Predict, 0)
 	again, _ := c.network(2, 31, graph.Predict, 0)

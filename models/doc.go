@@ -13,4 +13,11 @@
 // saves to and loads from a model directory that PyTorch can read:
 // config.json, vocab.txt and model.safetensors with the state_dict names of
 // the equivalent torch.nn modules.
+//
+// Inference is safe for concurrent use: each Predict call borrows, from a
+// pool bounded by Options.PredictConcurrency, scratch memory and compiled
+// graphs of its own over the shared, read-only parameters (pool.go; every
+// model kind's inference calls use the same pool). Training, through
+// Model.Network, is for one goroutine at a time, and must not
+// overlap predictions.
 package models

@@ -49,18 +49,14 @@ type Seq2Seq struct {
 	attention                  *graph.Attention
 	output                     *graph.Linear
 
-	graphs     *graphCache[s2sKey, s2sGraph]
-	workspaces map[workspaceKey]*graph.Workspace
+	graphs     *networkCache
+	workspaces workspaces // by workspaceKey
 }
 
 var (
 	_ Model          = (*Seq2Seq)(nil)
 	_ decode.Stepper = (*Seq2Seq)(nil)
 )
-
-// s2sGraph is one of a Seq2Seq's compiled graphs: a teacher-forced
-// network, an encoder or a decoder step.
-type s2sGraph interface{ close() error }
 
 // The kinds of a Seq2Seq's graphs.
 const (
@@ -122,7 +118,7 @@ func NewSeq2Seq(cfg Seq2SeqConfig, srcVocab, tgtVocab *datasets.Vocab, opts Opti
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	m := &Seq2Seq{cfg: cfg, srcVocab: srcVocab, tgtVocab: tgtVocab, workspaces: map[workspaceKey]*graph.Workspace{}}
+	m := &Seq2Seq{cfg: cfg, srcVocab: srcVocab, tgtVocab: tgtVocab}
 	var err error
 	if m.srcTok, err = datasets.NewTokenizer(cfg.SrcTokenizer); err != nil {
 		return nil, errors.Wrap(err, "models")
@@ -137,7 +133,7 @@ func NewSeq2Seq(cfg Seq2SeqConfig, srcVocab, tgtVocab *datasets.Vocab, opts Opti
 		opts.PredictBatch = 64
 	}
 	m.opts = opts
-	m.graphs = newGraphCache[s2sKey, s2sGraph](opts.MaxGraphs, func(g s2sGraph) error { return g.close() })
+	m.graphs = newNetworkCache(opts.MaxGraphs)
 	if m.params, err = graph.NewParams(tensor.Float32, opts.Seed); err != nil {
 		return nil, err
 	}
@@ -244,13 +240,7 @@ const (
 // workspace returns the workspace of a replica's teacher-forced or
 // decoding graphs.
 func (m *Seq2Seq) workspace(replica int, decoding bool) *graph.Workspace {
-	key := workspaceKey{replica, decoding}
-	ws := m.workspaces[key]
-	if ws == nil {
-		ws = graph.NewWorkspace()
-		m.workspaces[key] = ws
-	}
-	return ws
+	return m.workspaces.get(workspaceKey{replica, decoding})
 }
 
 // Network returns a compiled network for batches shaped like b: its rows,
@@ -270,7 +260,7 @@ func (m *Seq2Seq) Network(b datasets.Batch, mode graph.Mode, replica int) (Netwo
 			return nil, errors.New("models: a sequence-to-sequence batch needs its targets (Batch.Second)")
 		}
 		key := s2sKey{kind: teacherForced, rows: b.Size, src: m.bucket(b.Steps, sourceBucket), tgt: m.bucket(b.Second.Steps, targetBucket), mode: mode, replica: replica}
-		g, err := m.graphs.get(key, func() (s2sGraph, error) { return m.buildTeacherForced(key) })
+		g, err := m.graphs.get(key, func() (compiled, error) { return m.buildTeacherForced(key) })
 		if err != nil {
 			return nil, err
 		}
@@ -296,7 +286,7 @@ type teacherForcedGraph struct {
 	loss     *G.Node
 }
 
-func (t *teacherForcedGraph) close() error { return t.g.Close() }
+func (t *teacherForcedGraph) Close() error { return t.g.Close() }
 
 // buildTeacherForced builds the teacher-forced graph of key.
 func (m *Seq2Seq) buildTeacherForced(key s2sKey) (*teacherForcedGraph, error) {

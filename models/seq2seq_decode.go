@@ -69,11 +69,11 @@ type encoderGraph struct {
 	steps  int       // S, the capacity of the source
 }
 
-func (e *encoderGraph) close() error { return e.g.Close() }
+func (e *encoderGraph) Close() error { return e.g.Close() }
 
 func (m *Seq2Seq) encoderGraph(replica, rows, steps int) (*encoderGraph, error) {
 	key := s2sKey{kind: encoderKind, rows: rows, src: m.bucket(steps, sourceBucket), mode: graph.Predict, replica: replica}
-	g, err := m.graphs.get(key, func() (s2sGraph, error) { return m.buildEncoder(key) })
+	g, err := m.graphs.get(key, func() (compiled, error) { return m.buildEncoder(key) })
 	if err != nil {
 		return nil, err
 	}
@@ -262,11 +262,11 @@ type stepGraph struct {
 	loadedSource []int
 }
 
-func (s *stepGraph) close() error { return s.g.Close() }
+func (s *stepGraph) Close() error { return s.g.Close() }
 
 func (m *Seq2Seq) stepGraph(replica, rows, steps int) (*stepGraph, error) {
 	key := s2sKey{kind: stepKind, rows: rows, src: steps, mode: graph.Predict, replica: replica}
-	g, err := m.graphs.get(key, func() (s2sGraph, error) { return m.buildStep(key) })
+	g, err := m.graphs.get(key, func() (compiled, error) { return m.buildStep(key) })
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,8 @@ type Tagger struct {
 	fc          *graph.Linear
 	crf         *graph.CRF
 	constraints *graph.Constraints
-	cache       *netCache[*taggerNetwork]
+	cache       *networkCache
+	workspaces  workspaces // one per replica
 }
 
 var _ Model = (*Tagger)(nil)
@@ -94,7 +95,7 @@ func NewTagger(cfg TaggerConfig, vocab *datasets.Vocab, tags *datasets.TagSet, c
 		return nil, err
 	}
 	t := &Tagger{cfg: cfg, opts: opts, vocab: vocab, tags: tags, chars: chars, params: params}
-	t.cache = newNetCache(opts.MaxGraphs, func(n *taggerNetwork) error { return n.g.Close() })
+	t.cache = newNetworkCache(opts.MaxGraphs)
 	if t.embedding, err = graph.NewEmbedding(params, "embedding", cfg.VocabSize, cfg.EmbedDim, datasets.PadID); err != nil {
 		return nil, err
 	}
@@ -187,9 +188,13 @@ func (t *Tagger) network(batch, steps int, mode graph.Mode, replica int) (*tagge
 	if t.opts.Impl == graph.Fused {
 		steps = bucketSteps(steps)
 	}
-	return t.cache.get(networkKey{batch, steps, mode, replica}, func(ws *graph.Workspace) (*taggerNetwork, error) {
-		return t.build(batch, steps, mode, ws)
+	net, err := t.cache.get(networkKey{batch, steps, mode, replica}, func() (compiled, error) {
+		return t.build(batch, steps, mode, t.workspaces.get(replica))
 	})
+	if err != nil {
+		return nil, err
+	}
+	return net.(*taggerNetwork), nil
 }
 
 func (t *Tagger) build(batch, steps int, mode graph.Mode, ws *graph.Workspace) (*taggerNetwork, error) {
@@ -311,6 +316,7 @@ func repadChars(ids []int, steps, width int) []int {
 }
 
 func (n *taggerNetwork) SetRNG(rng *graph.RNG)               { n.g.SetRNG(rng) }
+func (n *taggerNetwork) Close() error                        { return n.g.Close() }
 func (n *taggerNetwork) Run() error                          { return n.g.Run() }
 func (n *taggerNetwork) AccumulateGrads(scale float64) error { return n.g.AccumulateGrads(scale) }
 

@@ -3,6 +3,8 @@ package train_test
 import (
 	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -257,3 +259,94 @@ type plainScores struct{}
 func (plainScores) Scores() metrics.Scores { return metrics.Scores{} }
 
 func (unmergeable) NewMetrics() metrics.Accumulator { return plainScores{} }
+
+// TestGroupCarriesState trains a stream language model, whose columns
+// carry their state from window to window, as two processes of one
+// worker: uninterrupted, and interrupted in the middle of an epoch and
+// resumed as two processes and as one process of two workers. The
+// checkpoint must hold the whole carried state (each process updates its
+// own columns), so all three end with the weights of one process with two
+// workers, bit for bit.
+func TestGroupCarriesState(t *testing.T) {
+	const columns, bptt = 4, 6
+	trainData, valData, vocab := streamData(t, columns, bptt)
+	cfg := train.Config{Epochs: 2, BatchSize: columns, Workers: 2, Seed: 7, Optimizer: "sgd", LR: 5, Clip: 0.25, Schedule: "plateau"}
+	single := streamModel(t, vocab, columns)
+	tr, err := train.New(single, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Fit(context.Background(), trainData, valData); err != nil {
+		t.Fatal(err)
+	}
+	want := paramValues(single.Params())
+	cfg.Workers = 1
+
+	// fit trains one stream model per member of a two-process group and
+	// returns rank 0's; stopAt > 0 interrupts every member at that batch.
+	fit := func(dir, resume string, stopAt int) *models.LanguageModel {
+		hub := newMemHub(2)
+		defer close(hub.in)
+		ms := make([]*models.LanguageModel, 2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for r := range 2 {
+			c := cfg
+			c.Group = memGroup{hub: hub, rank: r}
+			if r == 0 {
+				c.OutDir = dir
+			}
+			ms[r] = streamModel(t, vocab, columns)
+			var m models.Model = ms[r]
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if stopAt > 0 {
+				m = &lmStopper{LanguageModel: ms[r], n: stopAt, cancel: cancel}
+			}
+			tr, err := train.New(m, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resume != "" {
+				if err := tr.Resume(resume); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[r] = tr.Fit(ctx, trainData, valData)
+			}()
+		}
+		wg.Wait()
+		for r, err := range errs {
+			if err != nil && !(stopAt > 0 && err == train.ErrInterrupted) {
+				t.Fatalf("rank %d: %v", r, err)
+			}
+		}
+		return ms[0]
+	}
+	sameBits(t, "two processes vs one", paramValues(fit("", "", 0).Params()), want)
+
+	dir := t.TempDir()
+	fit(dir, "", 9)
+	again := filepath.Join(t.TempDir(), "run")
+	if err := os.CopyFS(again, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	sameBits(t, "interrupted, resumed as two processes", paramValues(fit(dir, dir, 0).Params()), want)
+
+	one := streamModel(t, vocab, columns)
+	c := cfg
+	c.Workers, c.OutDir = 2, again
+	if tr, err = train.New(one, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Resume(again); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Fit(context.Background(), trainData, valData); err != nil {
+		t.Fatal(err)
+	}
+	sameBits(t, "interrupted, resumed as one process", paramValues(one.Params()), want)
+}

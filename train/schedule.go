@@ -20,7 +20,7 @@ type Schedule interface {
 }
 
 // Schedules lists the names ParseSchedule accepts.
-var Schedules = []string{"constant", "step", "cosine", "warmup", "warmup_cosine"}
+var Schedules = []string{"constant", "step", "cosine", "warmup", "warmup_cosine", "plateau"}
 
 // ParseSchedule returns the schedule described by spec, a name optionally
 // followed by a colon and comma-separated key=value options:
@@ -30,6 +30,7 @@ var Schedules = []string{"constant", "step", "cosine", "warmup", "warmup_cosine"
 //	cosine                      Cosine
 //	warmup[:warmup=W]           Warmup
 //	warmup_cosine[:warmup=W]    WarmupCosine
+//	plateau[:factor=F]          Plateau
 //
 // An option left out takes the schedule's default.
 func ParseSchedule(spec string) (Schedule, error) {
@@ -67,6 +68,11 @@ func ParseSchedule(spec string) (Schedule, error) {
 		if name == "warmup_cosine" {
 			s = WarmupCosine{Warmup: w}
 		}
+	case "plateau":
+		if f, ok := values["factor"]; ok && f <= 1 {
+			return nil, errors.Errorf("train: schedule %q: factor must be above 1", spec)
+		}
+		s, allowed = Plateau{Factor: values["factor"]}, []string{"factor"}
 	default:
 		return nil, errors.Errorf("train: unknown schedule %q (have %q)", name, Schedules)
 	}

@@ -76,6 +76,8 @@ func TestParseSchedule(t *testing.T) {
 		{"cosine", "cosine"},
 		{"warmup:warmup=0.05", "warmup:warmup=0.05"},
 		{"warmup_cosine:warmup=200", "warmup_cosine:warmup=200"},
+		{"plateau", "plateau"},
+		{"plateau:factor=2", "plateau:factor=2"},
 	}
 	for _, g := range good {
 		s, err := ParseSchedule(g.spec)
@@ -100,10 +102,40 @@ func TestParseSchedule(t *testing.T) {
 		{"warmup:warmup=2.5", "whole number of steps"},
 		{"warmup:warmup=-0.1", "whole number of steps"},
 		{"warmup:warmup=NaN", "not key=number"},
+		{"plateau:factor=1", "factor must be above 1"},
+		{"plateau:every=2", `unknown option "every"`},
 	}
 	for _, b := range bad {
 		if _, err := ParseSchedule(b.spec); err == nil || !strings.Contains(err.Error(), b.want) {
 			t.Errorf("ParseSchedule(%q) error %v, want one containing %q", b.spec, err, b.want)
+		}
+	}
+}
+
+// TestPlateauDecay checks the word_language_model rule, lr /= 4 at each
+// epoch without improvement, and another factor.
+func TestPlateauDecay(t *testing.T) {
+	tests := []struct {
+		spec     string
+		plateaus []int
+		want     []float64
+	}{
+		{"plateau", []int{0, 1, 2}, []float64{20, 5, 1.25}},
+		{"plateau:factor=2", []int{0, 3}, []float64{20, 2.5}},
+	}
+	for _, tt := range tests {
+		s, err := ParseSchedule(tt.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, ok := s.(PlateauSchedule)
+		if !ok {
+			t.Fatalf("%q is not a PlateauSchedule", tt.spec)
+		}
+		for i, n := range tt.plateaus {
+			if got := p.Decay(p.LR(20, 7, 10, 100), n); got != tt.want[i] {
+				t.Errorf("%q after %d plateaus: %v, want %v", tt.spec, n, got, tt.want[i])
+			}
 		}
 	}
 }

@@ -37,6 +37,7 @@ type runState struct {
 	BestEpoch int     `json:"best_epoch"` // 1-based; 0 before any validation
 	Stale     int     `json:"stale"`      // epochs since the best one
 	BestSaved int     `json:"best_saved"` // the epoch (1-based) whose model best/ holds; 0 for none
+	Plateaus  int     `json:"plateaus"`   // epochs whose validation was not better than the best before (PlateauSchedule)
 
 	Partial epochTotals `json:"partial"` // the current epoch's running totals
 }
@@ -80,6 +81,11 @@ func (t *Trainer) saveLast() error {
 	err = writeCheckpoint(filepath.Join(t.cfg.OutDir, LastDir), m, func(dir string) error {
 		if err := t.model.Save(dir); err != nil {
 			return err
+		}
+		if c, ok := carrier(t.model); ok {
+			if err := t.saveCarried(c, dir); err != nil {
+				return errors.Wrap(err, "the carried state")
+			}
 		}
 		if err := SaveOptimizerState(filepath.Join(dir, OptimizerFile), t.opt.State()); err != nil {
 			return err
@@ -182,6 +188,11 @@ func (t *Trainer) Resume(dir string) error {
 	}
 	if err := t.opt.LoadState(optState); err != nil {
 		return errors.Wrap(err, "train: resuming")
+	}
+	if c, ok := carrier(t.model); ok {
+		if err := c.LoadState(last); err != nil {
+			return errors.Wrap(err, "train: resuming the carried state")
+		}
 	}
 	st.Config = t.cfg
 	t.state, t.train, t.checkpointed = st, train, true

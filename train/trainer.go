@@ -153,6 +153,8 @@ type Trainer struct {
 	train     metrics.Accumulator // the task's measures of the epoch so far
 	flat      []float32           // the gradients a Group sums, one after another
 
+	carried *groupCarry // in a Group, the state a carrying model carries, as the processes hold it
+
 	checkpointed bool // the run's state is in OutDir's last checkpoint (saved or resumed)
 }
 
@@ -197,8 +199,9 @@ type Result struct {
 // epoch and step, leaving the last good checkpoint in place.
 func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded) (*Result, error) {
 	cfg := t.cfg
+	_, inOrder := carrier(t.model) // each batch continues the one before
 	batcher, err := datasets.NewBatcher(trainData, datasets.BatcherOptions{
-		BatchSize: cfg.BatchSize, MaxLen: t.model.MaxLen(), Shuffle: true, Bucket: cfg.Bucket, Seed: cfg.Seed,
+		BatchSize: cfg.BatchSize, MaxLen: t.model.MaxLen(), Shuffle: !inOrder, Bucket: cfg.Bucket && !inOrder, Seed: cfg.Seed,
 	})
 	if err != nil {
 		return nil, errors.Wrap(err, "train: batching the training data")
@@ -213,6 +216,9 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 		result.Stopped = "early stopping"
 		return result, nil
 	}
+	if err := t.baseCarried(); err != nil {
+		return nil, err
+	}
 	perEpoch := batcher.NumBatches()
 	for ; t.state.Epoch < cfg.Epochs; t.state.Epoch++ {
 		epoch := t.state.Epoch
@@ -226,6 +232,9 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 			if ctx.Err() != nil {
 				progress.Finish()
 				t.state.Batch = i
+				if err := t.syncCarried(); err != nil {
+					return nil, err
+				}
 				if err := t.saveLast(); err != nil {
 					return nil, err
 				}
@@ -233,7 +242,7 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 				return result, ErrInterrupted
 			}
 			batch := it.Batch()
-			lr := t.sched.LR(cfg.LR, t.state.Step, perEpoch, perEpoch*cfg.Epochs)
+			lr := t.learningRate(t.state.Step, perEpoch)
 			loss, weight, err := t.step(batch, lr)
 			var diverged *NonFiniteLossError
 			switch {
@@ -281,6 +290,17 @@ func (t *Trainer) Fit(ctx context.Context, trainData, valData *datasets.Encoded)
 		}
 	}
 	return result, nil
+}
+
+// learningRate returns the learning rate of step (0-based, over the
+// run): the schedule's, decayed by the plateaus so far for a
+// PlateauSchedule.
+func (t *Trainer) learningRate(step, perEpoch int) float64 {
+	lr := t.sched.LR(t.cfg.LR, step, perEpoch, perEpoch*t.cfg.Epochs)
+	if p, ok := t.sched.(PlateauSchedule); ok {
+		lr = p.Decay(lr, t.state.Plateaus)
+	}
+	return lr
 }
 
 // startRun readies OutDir for Fit and returns the epochs its metrics log
@@ -340,7 +360,7 @@ func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int, logged []
 		TrainLoss:    p.LossSum / float64(max(p.Weight, 1)),
 		Train:        t.train.Scores(),
 		Objective:    t.objective.Score,
-		LR:           t.sched.LR(t.cfg.LR, t.state.Step-1, perEpoch, perEpoch*t.cfg.Epochs),
+		LR:           t.learningRate(t.state.Step-1, perEpoch),
 		TokensPerSec: float64(p.Tokens) / p.Seconds,
 		Seconds:      p.Seconds,
 	}
@@ -363,11 +383,15 @@ func (t *Trainer) finishEpoch(valData *datasets.Encoded, perEpoch int, logged []
 			improved = true
 		} else {
 			t.state.Stale++
+			t.state.Plateaus++
 		}
 	}
 	t.state.Batch = 0
 	t.state.Partial = epochTotals{}
 	t.train = t.model.NewMetrics()
+	if err := t.syncCarried(); err != nil {
+		return m, err
+	}
 	if t.cfg.OutDir == "" {
 		return m, nil
 	}

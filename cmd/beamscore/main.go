@@ -1,5 +1,6 @@
 // Command beamscore labels a corpus with a trained gornn model of any
-// kind (classifier, tagger, sequence to sequence) in an Apache Beam
+// kind (classifier, tagger, sequence to sequence, language model) in an
+// Apache Beam
 // pipeline: it reads texts from files (globs; one text a line, or JSON
 // Lines), scores them in batches with a model directory loaded once per
 // worker, and writes one JSON object per text to JSONL shards: the object

@@ -193,8 +193,8 @@ func writeWords(t *testing.T, dir string) (texts []string, failures []string) {
 
 // TestPipeline runs the pipeline on the local runner with a model of each
 // kind: a classifier over the built-in data (and the AG News evaluation
-// rows when present), a tagger over the same texts, a G2P model over
-// words. Every text is scored once, each output line equals cmd/predict
+// rows when present), a tagger and a language model over the same texts,
+// a G2P model over words. Every text is scored once, each output line equals cmd/predict
 // -json for the same text, and the inputs that cannot be scored are in
 // the dead-letter output with their file and line.
 func TestPipeline(t *testing.T) {
@@ -212,6 +212,9 @@ func TestPipeline(t *testing.T) {
 		{"classifier", classifierDir, writeInputs},
 		{"tagger", func(t *testing.T) string {
 			return trainedDir(t, trainBin, "-task", "tag", "-builtin", "200", "-embed", "8", "-hidden", "8")
+		}, writeInputs},
+		{"language model", func(t *testing.T) string {
+			return trainedDir(t, trainBin, "-task", "lm", "-builtin", "200", "-embed", "8", "-hidden", "8")
 		}, writeInputs},
 		{"seq2seq", func(t *testing.T) string {
 			return trainedDir(t, trainBin, "-task", "seq2seq", "-data", pairs, "-val-split", "0.2", "-embed", "6", "-hidden", "6", "-max-source-len", "20")
@@ -247,15 +250,20 @@ func checkScored(t *testing.T, scored []string, want map[string]string, texts []
 	seen := map[string]int{}
 	for _, line := range scored {
 		var answer struct {
-			Text   string   `json:"text"`
-			Tokens []string `json:"tokens"` // a tagger's answer has its tokens, not its text
+			Text   string          `json:"text"`
+			Tags   []string        `json:"tags"`   // a tagger's answer has its tokens and tags, not its text
+			Tokens json.RawMessage `json:"tokens"` // a tagger's tokens are strings
 		}
 		if err := json.Unmarshal([]byte(line), &answer); err != nil {
 			t.Fatalf("output line %q: %v", line, err)
 		}
 		text, w := answer.Text, want[answer.Text]
-		if answer.Tokens != nil {
-			text = strings.Join(answer.Tokens, " ")
+		if answer.Tags != nil {
+			var tokens []string
+			if err := json.Unmarshal(answer.Tokens, &tokens); err != nil {
+				t.Fatalf("output line %q: %v", line, err)
+			}
+			text = strings.Join(tokens, " ")
 			w = byTokens[text]
 		}
 		seen[text]++

@@ -32,6 +32,7 @@ var scorers = map[string]func(dir string, batch int) (scorer, error){
 	models.FormatV1:        loadClassifier,
 	models.TaggerFormatV1:  loadTagger,
 	models.Seq2SeqFormatV1: loadSeq2Seq,
+	models.LMFormatV1:      loadLanguageModel,
 }
 
 // defaultBatch is models.Options.PredictBatch's default, the batch of
@@ -222,13 +223,69 @@ func (s *seq2seqScorer) Score(texts []string) ([][]byte, error) {
 		for _, o := range r.Outputs {
 			line.Outputs = append(line.Outputs, outputAnswer{o.Text, o.Tokens, o.Score, o.LogProb, o.Attention})
 		}
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false) // <unk> and <eos> as written
-		if err := enc.Encode(line); err != nil {
+		if answers[i], err = marshalRaw(line); err != nil {
 			return nil, errors.Wrapf(err, "beamscore: text %d", i)
 		}
-		answers[i] = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	}
+	return answers, nil
+}
+
+// marshalRaw encodes v as JSON without escaping <, > and & (<unk> and
+// <eos> as written), as cmd/predict writes sequence answers.
+func marshalRaw(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// lmScorer scores texts with a models.LanguageModel: each token's
+// log-probability and the text's perplexity.
+type lmScorer struct {
+	model *models.LanguageModel
+	batch int
+}
+
+func loadLanguageModel(dir string, batch int) (scorer, error) {
+	model, err := models.LoadLanguageModel(dir, models.LMOptions{PredictBatch: batch})
+	if err != nil {
+		return nil, err
+	}
+	return &lmScorer{model: model, batch: batchOr(batch)}, nil
+}
+
+func (l *lmScorer) BatchSize() int { return l.batch }
+
+// tokenAnswer is one token of a language model's answer.
+type tokenAnswer struct {
+	Token   string  `json:"token"`
+	LogProb float64 `json:"logprob"`
+}
+
+// Score returns {"text", "perplexity", "tokens": [{"token", "logprob"}],
+// "unknown"} for each text, as cmd/predict -json writes it.
+func (l *lmScorer) Score(texts []string) ([][]byte, error) {
+	scores, err := l.model.Score(texts)
+	if err != nil {
+		return nil, err
+	}
+	answers := make([][]byte, len(scores))
+	for i, s := range scores {
+		tokens := make([]tokenAnswer, len(s.Tokens))
+		for j, token := range s.Tokens {
+			tokens[j] = tokenAnswer{token, s.LogProbs[j]}
+		}
+		if answers[i], err = marshalRaw(struct {
+			Text       string        `json:"text"`
+			Perplexity float64       `json:"perplexity"`
+			Tokens     []tokenAnswer `json:"tokens"`
+			Unknown    int           `json:"unknown"`
+		}{texts[i], s.Perplexity, tokens, s.Unknown}); err != nil {
+			return nil, errors.Wrapf(err, "beamscore: text %d", i)
+		}
 	}
 	return answers, nil
 }

@@ -9,6 +9,7 @@
 //	go run ./cmd/bench -task tag                # the BiLSTM tagger and the BiLSTM-CRF; train, infer (Viterbi)
 //	go run ./cmd/bench -task tag -accuracy -epochs 3   # their token accuracy per epoch
 //	go run ./cmd/bench -task seq2seq            # G2P on CMUdict: training, greedy and beam-5 decoding (seq2seq.go)
+//	go run ./cmd/bench -serve                   # model servers: cmd/serve vs FastAPI + uvicorn + PyTorch (serve.go)
 //
 // With -task tag the models are taggers (models.Tagger, gornn_torch.Tagger
 // with a batched CRF) on the truecasing task built from the same AG News
@@ -139,10 +140,13 @@ type options struct {
 	workdir   string
 	idleWait  time.Duration
 	accuracy  bool
+	lm        bool            // -lm: the language models
+	lmConfigs []lmBenchConfig // -lm's configs
 	epochs    int
 	trainRows datasets.Rows
 	evalRows  datasets.Rows
-	args      []string // as given, for the report
+	serve     serveOptions // -serve and its flags (serve.go)
+	args      []string     // as given, for the report
 }
 
 func main() {
@@ -169,7 +173,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench:", err)
 		return exitUsage
 	}
-	if err := bench(o, stdout, stderr); err != nil {
+	compare := bench
+	switch {
+	case o.serve.on:
+		compare = benchServe
+	case o.lm:
+		compare = benchLM
+	}
+	if err := compare(o, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
 		return exitFailure
 	}
@@ -214,7 +225,7 @@ Flags:
 		fs.PrintDefaults()
 	}
 	agnews, _ := datasets.AGNewsDir()
-	var configs, modes, trainRows, evalRows, setting string
+	var configs, modes, trainRows, evalRows, setting, concurrency, torchWorkers string
 	fs.StringVar(&o.task, "task", "classify", "what to compare: classify (the classifiers above) or tag (the taggers below, on truecasing built from the same AG News rows)")
 	fs.StringVar(&o.data, "data", "", "AG News CSV file (default: test.csv in "+agnews+"; the built-in dataset when that is absent)")
 	fs.StringVar(&trainRows, "train-rows", "1:6000", "rows FROM:TO of the data to train (and measure) on")
@@ -238,6 +249,9 @@ Flags:
 	fs.StringVar(&o.workdir, "workdir", "", "write the run directories (initial weights, plans, the PyTorch scripts) here and keep them; default: a temporary directory, removed")
 	fs.BoolVar(&o.accuracy, "accuracy", false, "compare evaluation accuracy per epoch instead of speed")
 	fs.IntVar(&o.epochs, "epochs", 5, "training epochs of -accuracy")
+	addServeFlags(fs, &o.serve, &concurrency, &torchWorkers)
+	fs.BoolVar(&o.lm, "lm", false, "compare the language models instead (configs char-lstm, word-lm; modes train, generate; "+
+		"with -accuracy, the validation perplexity after each epoch)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -260,10 +274,21 @@ Flags:
 	case o.accuracy:
 		all = accuracyConfigs
 	}
-	if o.configs, err = pick(configs, all); err != nil {
+	switch {
+	case o.lm && !setFlag(fs, "modes"):
+		err = o.parseLM(configs, lmModeDefault)
+	case o.lm:
+		err = o.parseLM(configs, modes)
+	default:
+		o.configs, err = pick(configs, all)
+	}
+	if err != nil {
 		return o, err
 	}
 	for _, m := range strings.Split(modes, ",") {
+		if o.lm {
+			break // parseLM read them
+		}
 		if m != modeTrain && m != modeInfer && m != modeLatency && m != modeMPI {
 			return o, errors.Errorf("-modes: unknown mode %q (want train, infer, latency, mpi)", m)
 		}
@@ -290,7 +315,14 @@ Flags:
 	if o.idleWait < 0 {
 		return o, errors.Errorf("-wait-idle %v: must not be negative", o.idleWait)
 	}
-	return o, nil
+	return o, checkServe(&o, concurrency, torchWorkers, configs != "")
+}
+
+// setFlag reports whether the command line set the flag called name.
+func setFlag(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // pick returns the configs named in list (comma-separated; "" is all).

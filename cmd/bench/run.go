@@ -26,7 +26,7 @@ import (
 // scripts are the PyTorch side, written next to the run directories so
 // that the command works from any directory.
 //
-//go:embed torch_bench.py gornn_torch.py
+//go:embed torch_bench.py gornn_torch.py torch_lm.py
 var scripts embed.FS
 
 // report is everything a benchmark measured: what the tables show, and
@@ -77,15 +77,11 @@ func bench(o options, stdout, stderr io.Writer) error {
 		}
 		s.LatencyTokens, s.Requests = latencyTokens, o.requests
 	}
-	tmp := o.workdir
-	if tmp == "" {
-		if tmp, err = os.MkdirTemp("", "gornn-bench-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-	} else if err := os.MkdirAll(tmp, 0o755); err != nil {
+	tmp, cleanup, err := workDir(o)
+	if err != nil {
 		return err
 	}
+	defer cleanup()
 	r, err := newRunner(o, tmp, stderr)
 	if err != nil {
 		return err
@@ -168,6 +164,18 @@ func bench(o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	return os.WriteFile(o.jsonOut, append(out, '\n'), 0o644)
+}
+
+// workDir returns the folder of the run directories: -workdir, created
+// if needed, or a temporary one that cleanup removes.
+func workDir(o options) (dir string, cleanup func(), err error) {
+	if o.workdir != "" {
+		return o.workdir, func() {}, os.MkdirAll(o.workdir, 0o755)
+	}
+	if dir, err = os.MkdirTemp("", "gornn-bench-"); err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
 }
 
 // prepare loads and encodes the data, recording what it is in s.
@@ -272,7 +280,7 @@ func newRunner(o options, dir string, log io.Writer) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range []string{"torch_bench.py", "gornn_torch.py"} {
+	for _, name := range []string{"torch_bench.py", "gornn_torch.py", "torch_lm.py"} {
 		text, err := scripts.ReadFile(name)
 		if err == nil {
 			err = os.WriteFile(filepath.Join(dir, name), text, 0o644)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gornn/gornn/datasets"
@@ -50,6 +51,7 @@ type result struct {
 	Loss         float64   `json:"loss"`                    // train: mean loss over the measured batches
 	Correct      int       `json:"correct"`                 // infer, latency: rows (a tagger: tokens) of the measured batches predicted right
 	EvalAcc      []float64 `json:"eval_acc,omitempty"`      // accuracy: evaluation accuracy after each epoch
+	EvalPPL      []float64 `json:"eval_ppl,omitempty"`      // lm-perplexity: validation perplexity after each epoch
 	BatchSeconds []float64 `json:"batch_seconds,omitempty"` // latency: each request's wall time
 	PeakRSSKiB   int64     `json:"peak_rss_kib"`            // the process's peak resident set, from its rusage
 	OtherCPUs    float64   `json:"other_cpus"`              // CPUs other processes kept busy, on average, while it ran
@@ -82,8 +84,8 @@ func parseWorker(args []string, stderr io.Writer) (workerArgs, error) {
 	switch {
 	case a.mpi && a.mode != modeTrain:
 		return a, errors.Errorf("-mpi with -worker %q: only train runs over MPI", a.mode)
-	case !slices.Contains([]string{modeTrain, modeInfer, modeLatency, modeAccuracy}, a.mode):
-		return a, errors.Errorf("-worker %q: want train, infer, latency or accuracy", a.mode)
+	case !slices.Contains([]string{modeTrain, modeInfer, modeLatency, modeAccuracy, modeLMTrain, modeLMGenerate, modeLMPerplexity}, a.mode):
+		return a, errors.Errorf("-worker %q: want train, infer, latency, accuracy or lm-train, lm-generate, lm-perplexity", a.mode)
 	case a.dir == "" || a.threads < 1 || a.steps < 0:
 		return a, errors.Errorf("-dir %q, -threads %d, -steps %d: want a directory, threads >= 1, steps >= 0", a.dir, a.threads, a.steps)
 	}
@@ -101,7 +103,11 @@ func runWorker(args []string, stdout, stderr io.Writer) int {
 	if a.mpi {
 		return runMPIWorker(a, stdout, stderr)
 	}
-	res, err := work(a, nil)
+	do := func(a workerArgs) (result, error) { return work(a, nil) }
+	if strings.HasPrefix(a.mode, "lm-") {
+		do = lmWork
+	}
+	res, err := do(a)
 	if err == nil {
 		err = json.NewEncoder(stdout).Encode(res)
 	}

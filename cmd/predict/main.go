@@ -4,7 +4,9 @@
 // (gornn-classifier/1) labels each text; a tagger (gornn-tagger/1) tags
 // each token of each text, its tokens split on white space, printing
 // token/TAG pairs or, with -json, the tokens, tags, probabilities (softmax)
-// or Viterbi score (CRF), and spans.
+// or Viterbi score (CRF), and spans; a language model (gornn-lm/1) gives
+// each text's perplexity, and with -json the log-probability of each of
+// its tokens.
 //
 //	go run ./cmd/predict -model runs/X/best "the match was not good"
 //	echo "stocks fell sharply" | go run ./cmd/predict -model runs/X/best -json
@@ -46,7 +48,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print one JSON object per text")
 	seq2seqFlags.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: predict -model DIR [-json] [TEXT ...]\n\nClassifies the texts given, or standard input lines.\n%s\n\nFlags:\n", seq2seqUsage())
+		fmt.Fprintf(stderr, "Usage: predict -model DIR [-json] [TEXT ...]\n\nRuns the model over the texts given, or standard input lines: a classifier's labels, a tagger's tags, a language model's perplexities.\n%s\n\nFlags:\n", seq2seqUsage())
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -99,6 +101,7 @@ var predictors = map[string]predictor{
 	models.FormatV1:        classify,
 	models.TaggerFormatV1:  tag,
 	models.Seq2SeqFormatV1: translate,
+	models.LMFormatV1:      perplexity,
 }
 
 // formatList returns the known formats, for messages.
@@ -112,7 +115,7 @@ func formatList() string {
 }
 
 // classify labels each text: the label and the probability of every
-// label, or with asJSON {"text", "label", "probabilities"}.
+// label, or with asJSON a models.Answer {"text", "label", "probabilities"}.
 func classify(dir string, texts []string, asJSON bool, out io.Writer) error {
 	model, err := models.Load(dir, models.Options{})
 	if err != nil {
@@ -125,15 +128,7 @@ func classify(dir string, texts []string, asJSON bool, out io.Writer) error {
 	labels := model.Config().Labels
 	for i, p := range preds {
 		if asJSON {
-			probs := make(map[string]float64, len(labels))
-			for j, l := range labels {
-				probs[l] = p.Probabilities[j]
-			}
-			line, err := json.Marshal(struct {
-				Text          string             `json:"text"`
-				Label         string             `json:"label"`
-				Probabilities map[string]float64 `json:"probabilities"`
-			}{texts[i], p.Label, probs})
+			line, err := json.Marshal(model.Answer(texts[i], p))
 			if err != nil {
 				return err
 			}

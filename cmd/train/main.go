@@ -121,6 +121,7 @@ type options struct {
 	Classify classifyOptions `json:"classify"`
 	Tag      tagOptions      `json:"tag"`
 	Seq2Seq  seq2seqOptions  `json:"seq2seq"`
+	LM       lmOptions       `json:"lm"`
 
 	Out       string `json:"-"`
 	Resume    string `json:"-"`
@@ -203,9 +204,9 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.ValSplit, "val-split", 0.1, "fraction of the training data held out for validation (stratified); 0: no validation")
 	fs.StringVar(&o.TrainRows, "train-rows", "", "1-based inclusive rows FROM:TO of -data to train on (e.g. 1:6000); default all")
 	fs.StringVar(&o.ValRows, "val-rows", "", "rows FROM:TO of -val-data (or of -data) to validate on (e.g. 6001:7600)")
-	fs.StringVar(&o.Format, "format", "auto", "data format: auto, agnews, csv, tsv, jsonl or dir (-task seq2seq: auto, tsv or cmudict)")
+	fs.StringVar(&o.Format, "format", "auto", "data format: auto, agnews, csv, tsv, jsonl or dir (-task seq2seq: auto, tsv or cmudict; -task lm: auto, text, jsonl or agnews)")
 	fs.StringVar(&o.LabelCol, "label-col", "label", "label column (csv, tsv: name or 0-based index) or key (jsonl)")
-	fs.StringVar(&o.TextCols, "text-cols", "text", "comma-separated text columns or keys, joined with a space")
+	fs.StringVar(&o.TextCols, "text-cols", "text", "comma-separated text columns or keys, joined with a space (-task lm on AG News: title, description or both, the default)")
 	fs.BoolVar(&o.TitlesOnly, "titles-only", false, "AG News: use the titles only (as the Keras lesson does)")
 	fs.BoolVar(&o.Lenient, "lenient", false, "skip malformed rows (reported) instead of failing")
 	fs.IntVar(&o.Builtin, "builtin", 4000, "examples of the built-in dataset, when -data is empty")
@@ -228,7 +229,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&o.Momentum, "momentum", 0, "momentum of sgd and rmsprop")
 	fs.Float64Var(&o.Clip, "clip", 0, "clip gradients to this global 2-norm; 0: no clipping")
 	fs.Float64Var(&o.WeightDecay, "weight-decay", 0, "L2 weight decay")
-	fs.StringVar(&o.Schedule, "schedule", "constant", "learning-rate schedule: constant, step, cosine, warmup or warmup_cosine")
+	fs.StringVar(&o.Schedule, "schedule", "constant", "learning-rate schedule: constant, step, cosine, warmup, warmup_cosine or plateau (divided by 4 after an epoch without a better validation objective)")
 	fs.IntVar(&o.MaxLen, "max-len", 0, "truncate texts to this many tokens; 0: no truncation")
 	fs.IntVar(&o.VocabSize, "vocab-size", 20000, "largest vocabulary, <pad> and <unk> included; 0: no limit")
 	fs.IntVar(&o.MinFreq, "min-freq", 1, "drop tokens seen fewer times in the training data")
@@ -571,10 +572,16 @@ func summarize(w io.Writer, out string, result *train.Result) {
 			value = v
 		}
 		fmt.Fprintf(w, ", best validation %s %.4f (epoch %d)", best.Objective, value, best.Epoch)
+		if ppl, ok := best.Val["perplexity"]; ok {
+			fmt.Fprintf(w, ", perplexity %.2f", ppl)
+		}
 		if details, ok := best.ValDetails.(map[string]any); ok && details["report"] != nil {
 			fmt.Fprintf(w, "\nvalidation report (epoch %d):\n%s", best.Epoch, strings.TrimSuffix(fmt.Sprint(details["report"]), "\n"))
 		}
 	}
 	fmt.Fprintf(w, "\nmodel: %s\nmetrics: %s, %s\npredict: go run ./cmd/predict -model %s \"some text\"\n",
 		filepath.Join(out, train.BestDir), filepath.Join(out, train.MetricsFile), filepath.Join(out, train.CurvesFile), filepath.Join(out, train.BestDir))
+	if _, ok := last.Val["perplexity"]; ok { // a language model
+		fmt.Fprintf(w, "generate: go run ./cmd/generate -model %s -prompt \"Some\"\n", filepath.Join(out, train.BestDir))
+	}
 }

@@ -264,22 +264,29 @@ func TestMPI(t *testing.T) {
 			"well\tW EH L\ndew\tD UW\nbold\tB OW L D\ncold\tK OW L D\nhold\tHH OW L D\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		for task, args := range map[string][]string{
-			"tag":     {"-builtin", "300", "-embed", "8", "-hidden", "8", "-batch", "8"},
-			"seq2seq": {"-data", pairs, "-val-split", "0.3", "-embed", "6", "-hidden", "6", "-batch", "4"},
+		seen := map[string]bool{"classify": true}
+		for _, c := range []struct {
+			name, task string
+			args       []string
+		}{
+			{"tag", "tag", []string{"-builtin", "300", "-embed", "8", "-hidden", "8", "-batch", "8"}},
+			{"seq2seq", "seq2seq", []string{"-data", pairs, "-val-split", "0.3", "-embed", "6", "-hidden", "6", "-batch", "4"}},
+			{"lm", "lm", []string{"-builtin", "300", "-embed", "16", "-hidden", "16", "-batch", "8"}},
+			{"lm-stream", "lm", []string{"-builtin", "300", "-embed", "16", "-hidden", "16", "-batch", "8", "-stream"}},
 		} {
-			if _, ok := tasks[task]; !ok {
-				t.Fatalf("no task %q", task)
+			if _, ok := tasks[c.task]; !ok {
+				t.Fatalf("no task %q", c.task)
 			}
-			common := append([]string{"-task", task, "-epochs", "2", "-quiet"}, args...)
-			h.run(2, append(common, "-workers", "1", "-out", run(task+"-mpi"))...)
-			h.run(0, append(common, "-workers", "2", "-out", run(task+"-one"))...)
-			if worst, _ := compareWeights(t, modelWeights(t, run(task+"-mpi")), modelWeights(t, run(task+"-one"))); worst > 1e-6 {
-				t.Errorf("-task %s: 2 ranks x 1 worker and 1 process x 2 workers differ by up to %g, want <= 1e-6", task, worst)
+			seen[c.task] = true
+			common := append([]string{"-task", c.task, "-epochs", "2", "-quiet"}, c.args...)
+			h.run(2, append(common, "-workers", "1", "-out", run(c.name+"-mpi"))...)
+			h.run(0, append(common, "-workers", "2", "-out", run(c.name+"-one"))...)
+			if worst, _ := compareWeights(t, modelWeights(t, run(c.name+"-mpi")), modelWeights(t, run(c.name+"-one"))); worst > 1e-6 {
+				t.Errorf("%s: 2 ranks x 1 worker and 1 process x 2 workers differ by up to %g, want <= 1e-6", c.name, worst)
 			}
 		}
-		if len(tasks) != 3 {
-			t.Errorf("%d tasks: give the new ones a run here", len(tasks))
+		if len(seen) != len(tasks) {
+			t.Errorf("tasks %v, runs here of %v: give the new ones a run", taskList(), seen)
 		}
 	})
 

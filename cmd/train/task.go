@@ -38,11 +38,13 @@ type taskData struct {
 	vectors *datasets.Vectors        // the -embeddings vectors the vocabulary needs; nil without
 	// srcVocab and tgtVocab are a sequence-to-sequence task's vocabularies.
 	srcVocab, tgtVocab *datasets.Vocab
+	vocab              *datasets.Vocab // the vocabulary of a task that builds its own (lm)
 }
 
 // tasks are the tasks by -task name.
 var tasks = map[string]task{
 	"classify": classifyTask{},
+	"lm":       lmTask{},
 	"tag":      tagTask{},
 	"seq2seq":  seq2seqTask{},
 }

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
+
+// stream is a streamed answer: Server-Sent Events, each flushed as it is
+// sent (a language model's :generate sends its tokens as they are
+// sampled).
+type stream struct {
+	call    *call
+	control *http.ResponseController
+	closed  bool
+}
+
+// stream starts a streamed answer (status 200, text/event-stream), within
+// the cap of -max-streams open streams: past it, the error is a 429. The
+// caller must close it.
+func (c *call) stream() (*stream, error) {
+	s := c.server
+	if n := s.streams.Add(1); n > int64(s.cfg.maxStreams) {
+		s.streams.Add(-1)
+		c.w.Header().Set("Retry-After", "1")
+		return nil, errorf(http.StatusTooManyRequests, "%d streams open, the limit", s.cfg.maxStreams)
+	}
+	s.metrics.streams.Inc()
+	h := c.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	c.w.WriteHeader(http.StatusOK)
+	st := &stream{call: c, control: http.NewResponseController(c.w)}
+	return st, st.control.Flush()
+}
+
+// send sends one event whose data is v as JSON, and flushes it. It fails
+// once the client has gone or the request's time is up (call.ctx), which
+// tells the sender to stop.
+func (st *stream) send(event string, v any) error {
+	if err := st.call.ctx.Err(); err != nil {
+		return err
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(st.call.w, "event: %s\ndata: %s\n\n", event, data); err != nil {
+		return err
+	}
+	return st.control.Flush()
+}
+
+// close releases the stream's place under -max-streams.
+func (st *stream) close() {
+	if st.closed {
+		return
+	}
+	st.closed = true
+	st.call.server.streams.Add(-1)
+	st.call.server.metrics.streams.Dec()
+}
