@@ -21,13 +21,12 @@ import (
 type Workspace struct {
 	buffers  map[string]any // []float32 or []float64
 	reserved map[string]int // the largest size any graph's kernel may ask of a buffer
-	written  map[string]int // elements of a prefix-written buffer that may be non-zero
 	grads    map[string]*gradBuffer
 }
 
 // NewWorkspace returns an empty workspace.
 func NewWorkspace() *Workspace {
-	return &Workspace{buffers: map[string]any{}, reserved: map[string]int{}, written: map[string]int{}, grads: map[string]*gradBuffer{}}
+	return &Workspace{buffers: map[string]any{}, reserved: map[string]int{}, grads: map[string]*gradBuffer{}}
 }
 
 // reserve records that the buffer called key may be asked for n elements,
@@ -81,14 +80,13 @@ func sharedTensor[T float](ws *Workspace, key string, dense **tensor.Dense, data
 }
 
 // sharedTensorPrefix is sharedTensor for a kernel that writes every one of
-// the first n elements (the batch's real steps): it zeroes only what lies
-// past them and was written before, by this kernel or another graph's.
+// the first n elements (the batch's real steps): it zeroes only the rest.
+// It zeroes the rest at every use, whatever was written there before:
+// the tape machine may write into a value a kernel returned (an in-place
+// op downstream), so that memory holds no promise.
 func sharedTensorPrefix[T float](ws *Workspace, key string, n int, dense **tensor.Dense, data *[]T, shape ...int) {
 	sharedTensorDirty(ws, key, dense, data, shape...)
-	if before := min(ws.written[key], len(*data)); before > n {
-		clear((*data)[n:before])
-	}
-	ws.written[key] = n
+	clear((*data)[n:])
 }
 
 // sharedTensorDirty is sharedTensor without the zeroing, for a kernel that
