@@ -12,7 +12,7 @@ import (
 // :predict labels each instance as cmd/predict -json does.
 type classifier struct {
 	model   *models.Classifier
-	batcher *batcher[models.Prediction]
+	batcher *batcher[int, []int, models.Prediction]
 	answers map[string]method
 }
 

@@ -254,11 +254,14 @@ func (g *gateModel) hold(c *call) error {
 }
 
 func (g *gateModel) stream(c *call) error {
-	st, err := c.stream()
+	st, err := c.reserveStream()
 	if err != nil {
 		return err
 	}
 	defer st.close()
+	if err := st.start(); err != nil {
+		return err
+	}
 	for i := 0; ; i++ {
 		if err := st.send("tick", map[string]int{"n": i}); err != nil {
 			return err
