@@ -136,6 +136,12 @@ func jsonKind(kind string) string {
 	return "a " + kind
 }
 
+// predictResponse is the answer of :predict, one prediction per instance
+// in the JSON of each kind.
+type predictResponse[T any] struct {
+	Predictions []T `json:"predictions"`
+}
+
 // instanceList is the "instances" of a request body, which the request
 // of a method taking more fields embeds.
 type instanceList struct {

@@ -81,11 +81,14 @@ func (b *batcher[K, R, T]) leave() {
 }
 
 // submit queues rows, each under the key of the same index, for an
-// arrived request and returns the job that collects their results. ctx is
-// the request's: rows whose request has ended are dropped rather than
-// run.
+// arrived request and returns the job that collects their results (done
+// at once when there are none). ctx is the request's: rows whose request
+// has ended are dropped rather than run.
 func (b *batcher[K, R, T]) submit(ctx context.Context, keys []K, rows []R) *batchJob[T] {
 	job := &batchJob[T]{ctx: ctx, results: make([]T, len(rows)), left: len(rows), done: make(chan struct{})}
+	if len(rows) == 0 {
+		close(job.done)
+	}
 	now := time.Now()
 	b.mu.Lock()
 	for i, row := range rows {

@@ -259,9 +259,6 @@ func (g *gateModel) stream(c *call) error {
 		return err
 	}
 	defer st.close()
-	if err := st.start(); err != nil {
-		return err
-	}
 	for i := 0; ; i++ {
 		if err := st.send("tick", map[string]int{"n": i}); err != nil {
 			return err

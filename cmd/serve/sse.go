@@ -12,12 +12,14 @@ import (
 type stream struct {
 	call    *call
 	control *http.ResponseController
+	started bool // its header is sent
 	closed  bool
 }
 
 // reserveStream takes a place for a streamed answer within the cap of
 // -max-streams open streams: past it, the error is a 429. Nothing is sent
-// until start. The caller must close the stream.
+// before the first event, so that the method may still answer an error
+// instead. The caller must close the stream.
 func (c *call) reserveStream() (*stream, error) {
 	s := c.server
 	if n := s.streams.Add(1); n > int64(s.cfg.maxStreams) {
@@ -31,6 +33,7 @@ func (c *call) reserveStream() (*stream, error) {
 
 // start sends the stream's header: status 200, text/event-stream.
 func (st *stream) start() error {
+	st.started = true
 	h := st.call.w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -38,9 +41,9 @@ func (st *stream) start() error {
 	return st.control.Flush()
 }
 
-// send sends one event whose data is v as JSON, and flushes it. It fails
-// once the client has gone or the request's time is up (call.ctx), which
-// tells the sender to stop.
+// send sends one event whose data is v as JSON, after the stream's header
+// if it is the first, and flushes it. It fails once the client has gone
+// or the request's time is up (call.ctx), which tells the sender to stop.
 func (st *stream) send(event string, v any) error {
 	if err := st.call.ctx.Err(); err != nil {
 		return err
@@ -50,6 +53,11 @@ func (st *stream) send(event string, v any) error {
 
 // write sends one event, whatever the request's context.
 func (st *stream) write(event string, v any) error {
+	if !st.started {
+		if err := st.start(); err != nil {
+			return err
+		}
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -62,9 +70,10 @@ func (st *stream) write(event string, v any) error {
 
 // fail ends a started stream that err stopped with an "error" event,
 // {"error": "..."} as an error answer would say (a timeout, say), unless
-// the client went away. It returns err.
+// the client went away. It returns err, which a stream not started yet
+// leaves to be answered.
 func (st *stream) fail(err error) error {
-	if st.call.r.Context().Err() == nil {
+	if st.started && st.call.r.Context().Err() == nil {
 		st.write("error", errorBody{st.call.server.answerError(err).msg})
 	}
 	return err
