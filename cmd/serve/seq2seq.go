@@ -86,6 +86,8 @@ func (r *translateRequest) beamSearch() (decode.Beam, error) {
 	switch {
 	case b.Width < 1 || b.NBest < 1:
 		return b, errorf(http.StatusBadRequest, "beam %d and nbest %d must be at least 1 (beam 1 is greedy decoding)", b.Width, b.NBest)
+	case !(b.MaxLenRatio > 0):
+		return b, errorf(http.StatusBadRequest, "max_len_ratio %v must be positive", b.MaxLenRatio)
 	case b.Width > maxBeam:
 		return b, errorf(http.StatusUnprocessableEntity, "beam %d, over the limit of %d", b.Width, maxBeam)
 	case b.MaxLenRatio > maxLenRatio:
