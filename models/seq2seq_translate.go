@@ -42,7 +42,7 @@ func (m *Seq2Seq) ReadSource(text string) (ids []int, tokens []string, unknown [
 	tokens = m.srcTok.Tokenize(strings.TrimSpace(text))
 	switch {
 	case len(tokens) == 0:
-		return nil, nil, nil, errors.Errorf("models: empty source: %q has no %s tokens", text, m.srcTok.Name())
+		return nil, nil, nil, errors.Errorf("models: empty source: %q has no %s tokens", excerpt(text), m.srcTok.Name())
 	case len(tokens) > m.cfg.MaxSourceLen:
 		return nil, nil, nil, errors.Errorf("models: source of %d %s tokens, over the model's limit of %d (max_source_len)", len(tokens), m.srcTok.Name(), m.cfg.MaxSourceLen)
 	}

@@ -199,7 +199,10 @@ func (l *languageModel) generate(call *call) error {
 	}
 	answer := gen.Answer(req.Prompt, opts.Seed)
 	if st != nil {
-		return st.send("done", answer)
+		if err := st.send("done", answer); err != nil {
+			return st.fail(err)
+		}
+		return nil
 	}
 	writeJSON(call.w, http.StatusOK, answer)
 	return nil
