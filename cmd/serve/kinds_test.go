@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,9 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -139,14 +136,7 @@ func jsonBody(t testing.TB, v any) string {
 }
 
 // generateCommand builds cmd/generate once and returns the binary's path.
-var generateCommand = sync.OnceValues(func() (string, error) {
-	bin := filepath.Join(buildDir, "generate")
-	out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "github.com/gornn/gornn/cmd/generate").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("building cmd/generate: %v\n%s", err, out)
-	}
-	return bin, nil
-})
+var generateCommand = buildCommand("generate")
 
 // commandLines runs a command built by build with args, texts one a line
 // on its standard input, and returns its output lines.
@@ -214,7 +204,9 @@ type callCase struct {
 }
 
 // checkCalls sends each case's request to url and checks its answer's
-// status and text, and that an error is {"error": ...} JSON.
+// status and text, that an error is {"error": ...} JSON, that a 405 says
+// what is allowed, and that every answer has its Server-Timing and
+// X-Request-Id headers.
 func checkCalls(t *testing.T, url string, cases []callCase) {
 	t.Helper()
 	for _, c := range cases {
@@ -238,6 +230,12 @@ func checkCalls(t *testing.T, url string, cases []callCase) {
 					t.Errorf("error answer %q (%s) is not {\"error\": ...} JSON", body, resp.Header.Get("Content-Type"))
 				}
 			}
+			if !strings.HasPrefix(resp.Header.Get("Server-Timing"), "app;dur=") || resp.Header.Get("X-Request-Id") == "" {
+				t.Errorf("headers %v: want Server-Timing and X-Request-Id", resp.Header)
+			}
+			if c.status == 405 && resp.Header.Get("Allow") == "" {
+				t.Error("405 without an Allow header")
+			}
 		})
 	}
 }
@@ -254,72 +252,28 @@ func TestKindsConcurrentClients(t *testing.T) {
 	url, _ := startServer(t, cfg)
 	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 
-	type request struct {
-		path, body string
-		status     int
-		answer     []byte
-	}
 	rng := rand.New(rand.NewPCG(6, 6))
-	pool := make([]request, distinct)
+	pool := make([]recorded, distinct)
 	for i := range pool {
-		var r request
+		var path, body string
 		switch i % 6 {
 		case 0:
-			r = request{path: "/v1/models/tag:predict", body: instances(t, testTexts(1+rng.IntN(5), uint64(i))...)}
+			path, body = "tag:predict", instances(t, testTexts(1+rng.IntN(5), uint64(i))...)
 		case 1:
-			r = request{path: "/v1/models/lm:predict", body: instances(t, testTexts(1+rng.IntN(5), uint64(i))...)}
+			path, body = "lm:predict", instances(t, testTexts(1+rng.IntN(5), uint64(i))...)
 		case 2:
-			r = request{path: "/v1/models/s2s:predict", body: instances(t, testWords(1+rng.IntN(5), uint64(i))...)}
+			path, body = "s2s:predict", instances(t, testWords(1+rng.IntN(5), uint64(i))...)
 		case 3:
-			r = request{path: "/v1/models/s2s:predict", body: jsonBody(t, map[string]any{"instances": testWords(1+rng.IntN(3), uint64(i)), "beam": 3, "nbest": 2, "alpha": 0.6})}
+			path, body = "s2s:predict", jsonBody(t, map[string]any{"instances": testWords(1+rng.IntN(3), uint64(i)), "beam": 3, "nbest": 2, "alpha": 0.6})
 		case 4:
-			r = request{path: "/v1/models/lm:generate", body: fmt.Sprintf(`{"prompt": "the", "max_tokens": %d, "seed": %d, "top_k": 5}`, 1+rng.IntN(30), i)}
+			path, body = "lm:generate", fmt.Sprintf(`{"prompt": "the", "max_tokens": %d, "seed": %d, "top_k": 5}`, 1+rng.IntN(30), i)
 		case 5:
-			r = request{path: "/v1/models/lm:generate", body: fmt.Sprintf(`{"prompt": "a", "max_tokens": %d, "seed": %d, "stream": true}`, 1+rng.IntN(30), i)}
+			path, body = "lm:generate", fmt.Sprintf(`{"prompt": "a", "max_tokens": %d, "seed": %d, "stream": true}`, 1+rng.IntN(30), i)
 		}
-		r.path = url + r.path
-		r.status, r.answer = post(t, client, r.path, r.body) // alone
-		if r.status != 200 {
-			t.Fatalf("%s %s alone: %d %s", r.path, r.body, r.status, r.answer)
-		}
-		pool[i] = r
-	}
-
-	var wg sync.WaitGroup
-	errs := make(chan error, requests)
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := c; i < requests; i += clients {
-				r := pool[(i*7919)%distinct]
-				resp, err := client.Post(r.path, "application/json", strings.NewReader(r.body))
-				if err != nil {
-					errs <- err
-					return
-				}
-				var body bytes.Buffer
-				_, err = body.ReadFrom(resp.Body)
-				resp.Body.Close()
-				if err != nil || resp.StatusCode != r.status || !bytes.Equal(body.Bytes(), r.answer) {
-					errs <- fmt.Errorf("request %d to %s: %d %s (%v)\nalone: %d %s", i, r.path, resp.StatusCode, body.Bytes(), err, r.status, r.answer)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	n := 0
-	for err := range errs {
-		if n++; n <= 5 {
-			t.Error(err)
+		if pool[i] = record(t, client, url+"/v1/models/"+path, body); pool[i].status != 200 {
+			t.Fatalf("%s %s alone: %d %s", path, body, pool[i].status, pool[i].answer)
 		}
 	}
-	if n > 0 {
-		t.Errorf("%d of %d requests went wrong", n, requests)
-	}
-	for _, m := range scrape(t, url)["gornn_serve_batch_rows"].GetMetric() {
-		h := m.GetHistogram()
-		t.Logf("%s: %d batches of %.1f rows on average", m.GetLabel()[0].GetValue(), h.GetSampleCount(), h.GetSampleSum()/float64(h.GetSampleCount()))
-	}
+	replay(t, client, clients, requests, pool)
+	logBatches(t, url)
 }
