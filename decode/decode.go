@@ -135,6 +135,14 @@ func (b Beam) withDefaults() (Beam, error) {
 	return b, nil
 }
 
+// Validate reports a setting out of range: a negative width or n-best, an
+// n-best over the width, a negative or non-finite alpha, a negative or
+// infinite MaxLenRatio.
+func (b Beam) Validate() error {
+	_, err := b.withDefaults()
+	return err
+}
+
 // MaxLen returns the most tokens an output of a source of n tokens holds
 // before its <eos>.
 func (b Beam) MaxLen(n int) int {

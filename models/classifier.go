@@ -29,9 +29,10 @@ type Options struct {
 	// FreezeEmbeddings keeps the word embedding as it is (pretrained
 	// vectors, say) while the rest trains (graph.Param.Frozen).
 	FreezeEmbeddings bool
-	// PredictConcurrency bounds the Predict and PredictIDs calls that run
-	// at once, each on graphs and scratch memory of its own; more wait.
-	// Default runtime.GOMAXPROCS(0).
+	// PredictConcurrency bounds the inference calls that run at once (a
+	// Classifier's Predict and PredictIDs, a Tagger's Predict, a
+	// Seq2Seq's decoding), each on graphs and scratch memory of its own;
+	// more wait. Default runtime.GOMAXPROCS(0).
 	PredictConcurrency int
 }
 

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"math"
 	"strings"
 
@@ -71,7 +72,11 @@ type Generation struct {
 // generating n tokens after a prompt of p tokens costs p + n single steps
 // of one compiled graph of batch 1. A prompt token not in the vocabulary
 // reads as <unk> (counted in PromptUnknown); a prompt that has tokens but
-// none in the vocabulary is an error.
+// none in the vocabulary is a *PromptError.
+//
+// Generate is safe for concurrent use (see LanguageModel): each call runs
+// on a stepper of its own, so the same prompt, options and seed give the
+// same tokens, bit for bit, whatever runs beside it.
 func (m *LanguageModel) Generate(prompt string, opts GenerateOptions) (*Generation, error) {
 	if err := opts.Sampling.Validate(); err != nil {
 		return nil, err
@@ -86,12 +91,23 @@ func (m *LanguageModel) Generate(prompt string, opts GenerateOptions) (*Generati
 	if err != nil {
 		return nil, err
 	}
-	s, err := m.generationStepper()
-	if err != nil {
-		return nil, err
-	}
+	var gen *Generation
+	err = m.generation.with(func(slot *inferenceSlot) error {
+		s, err := m.stepperOf(slot)
+		if err != nil {
+			return err
+		}
+		gen, err = m.generate(s, ids, unknown, opts)
+		return err
+	})
+	return gen, err
+}
+
+// generate continues the prompt's token ids on stepper s (see Generate).
+func (m *LanguageModel) generate(s *lmStepper, ids []int, unknown int, opts GenerateOptions) (*Generation, error) {
 	s.reset()
 	var logits []float64
+	var err error
 	for _, id := range append([]int{m.start}, ids...) {
 		if logits, err = s.step(id); err != nil {
 			return nil, err
@@ -149,8 +165,20 @@ func (m *LanguageModel) maskNever(logits, exps []float64) {
 	}
 }
 
+// PromptError is Generate's error for a prompt whose tokens are all
+// outside the vocabulary: there is nothing to continue.
+type PromptError struct {
+	Prompt    string // the prompt
+	Tokenizer string // the model's tokenizer, which split it
+}
+
+func (e *PromptError) Error() string {
+	return fmt.Sprintf("models: the prompt %q has no %s token in the vocabulary", excerpt(e.Prompt), e.Tokenizer)
+}
+
 // encodePrompt returns the ids of the prompt's tokens and how many of
-// them are unknown; a prompt made only of unknown tokens is an error.
+// them are unknown; a prompt made only of unknown tokens is a
+// *PromptError.
 func (m *LanguageModel) encodePrompt(prompt string) (ids []int, unknown int, err error) {
 	tokens := m.tokenizer.Tokenize(prompt)
 	ids = m.vocab.Encode(tokens)
@@ -160,7 +188,7 @@ func (m *LanguageModel) encodePrompt(prompt string) (ids []int, unknown int, err
 		}
 	}
 	if len(ids) > 0 && unknown == len(ids) {
-		return nil, 0, errors.Errorf("models: the prompt %q has no %s token in the vocabulary", excerpt(prompt), m.cfg.Tokenizer)
+		return nil, 0, &PromptError{Prompt: prompt, Tokenizer: m.cfg.Tokenizer}
 	}
 	return ids, unknown, nil
 }
@@ -219,13 +247,22 @@ func (d *packedDecoder) apply(x []float32, dst []float64) []float64 {
 	return dst
 }
 
-// generationStepper returns the model's stepper, compiling it on first
-// use.
-func (m *LanguageModel) generationStepper() (*lmStepper, error) {
-	if m.stepper != nil {
-		return m.stepper, nil
+// stepperKey is the key of a generation slot's stepper in its cache.
+type stepperKey struct{}
+
+// stepperOf returns slot's stepper, compiling it on first use.
+func (m *LanguageModel) stepperOf(slot *inferenceSlot) (*lmStepper, error) {
+	s, err := slot.networks.get(stepperKey{}, func() (compiled, error) { return m.buildStepper(slot.workspace) })
+	if err != nil {
+		return nil, err
 	}
-	g, err := graph.New(m.params, graph.Config{Batch: 1, Impl: m.opts.Impl})
+	return s.(*lmStepper), nil
+}
+
+// buildStepper compiles a stepper whose fused kernels use the scratch
+// memory ws.
+func (m *LanguageModel) buildStepper(ws *graph.Workspace) (*lmStepper, error) {
+	g, err := graph.New(m.params, graph.Config{Batch: 1, Impl: m.opts.Impl, Workspace: ws})
 	if err != nil {
 		return nil, err
 	}
@@ -255,9 +292,11 @@ func (m *LanguageModel) generationStepper() (*lmStepper, error) {
 	if err := g.Compile(nil); err != nil {
 		return nil, err
 	}
-	m.stepper = s
 	return s, nil
 }
+
+// Close releases the stepper's graph.
+func (s *lmStepper) Close() error { return s.g.Close() }
 
 // reset zeroes the carried state and packs the decoder's weights.
 func (s *lmStepper) reset() {

@@ -21,6 +21,11 @@ type LMOptions struct {
 	MaxGraphs int
 	// PredictBatch is the batch size of Score and Perplexity. Default 64.
 	PredictBatch int
+	// PredictConcurrency bounds the scoring calls (Score, Perplexity)
+	// that run at once, each on networks and scratch memory of its own,
+	// and separately the Generate calls, each on a generation graph of
+	// its own; more wait. Default runtime.GOMAXPROCS(0).
+	PredictConcurrency int
 	// StreamColumns, when positive, makes the model train and evaluate
 	// on one stream cut into this many columns (datasets.EncodeStream
 	// with Columns the batch size): the initial state of each row is the
@@ -44,8 +49,13 @@ type LMOptions struct {
 // the mean cross-entropy of each step's next token. It is a Model
 // (and a Carrier, which carries state only when trained on a
 // stream, see LMOptions.StreamColumns); it scores texts (Score,
-// Perplexity) and generates them (Generate). A LanguageModel is not safe
-// for concurrent use.
+// Perplexity) and generates them (Generate).
+//
+// Score, Perplexity and Generate are safe for concurrent use: each call
+// runs on graphs of its own, lent from a pool, which only read the shared
+// parameters. Everything else, training through Network included, is for
+// one goroutine at a time, and must not overlap them (training writes the
+// parameters they read).
 type LanguageModel struct {
 	cfg       LMConfig
 	opts      LMOptions
@@ -67,7 +77,9 @@ type LanguageModel struct {
 	// column carries to its next window: [states][columns][H], the
 	// layers' h then (LSTM) their c.
 	carried map[graph.Mode][]float64
-	stepper *lmStepper // the generation graph, built on first use
+	// scoring lends each Score call networks of its own, generation each
+	// Generate call a stepper (lmStepper) of its own.
+	scoring, generation *inferencePool
 }
 
 var _ Carrier = (*LanguageModel)(nil)
@@ -124,6 +136,8 @@ func NewLanguageModel(cfg LMConfig, vocab *datasets.Vocab, opts LMOptions) (*Lan
 	m := &LanguageModel{
 		cfg: cfg, opts: opts, vocab: vocab, tokenizer: tok, start: start, eos: eos, params: params,
 		networks: newNetworkCache(opts.MaxGraphs), carried: map[graph.Mode][]float64{},
+		scoring:    newInferencePool(opts.PredictConcurrency, opts.MaxGraphs),
+		generation: newInferencePool(opts.PredictConcurrency, 1),
 	}
 	if m.encoder, err = graph.NewEmbedding(params, "encoder", cfg.VocabSize, cfg.EmbedDim, graph.NoPadding); err != nil {
 		return nil, err
@@ -193,9 +207,7 @@ func (m *LanguageModel) Network(b datasets.Batch, mode graph.Mode, replica int) 
 }
 
 func (m *LanguageModel) network(batch, steps int, mode graph.Mode, replica int) (*lmNetwork, error) {
-	if m.opts.Impl == graph.Fused && !m.CarriesState() {
-		steps = bucketSteps(steps) // a stream's windows have at most two lengths
-	}
+	steps = m.LengthBucket(steps)
 	net, err := m.networks.get(networkKey{batch, steps, mode, replica}, func() (compiled, error) {
 		return m.build(batch, steps, mode, m.workspaces.get(replica))
 	})
@@ -203,6 +215,32 @@ func (m *LanguageModel) network(batch, steps int, mode graph.Mode, replica int) 
 		return nil, err
 	}
 	return net.(*lmNetwork), nil
+}
+
+// predictNetwork returns slot's network for scoring batches of batch
+// rows padded to steps.
+func (m *LanguageModel) predictNetwork(slot *inferenceSlot, batch, steps int) (*lmNetwork, error) {
+	steps = m.LengthBucket(steps)
+	net, err := slot.networks.get(networkKey{batch, steps, graph.Predict, 0}, func() (compiled, error) {
+		return m.build(batch, steps, graph.Predict, slot.workspace)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return net.(*lmNetwork), nil
+}
+
+// LengthBucket returns the padded length of the graph that runs a batch
+// whose longest row has steps tokens: batches of one bucket share a
+// compiled graph, so a caller forming batches (a server's dynamic
+// batcher) groups texts by it. A row Score reads is the start token and
+// the text's tokens. A text's scores are the same, bit for bit, whatever
+// the other texts of its batch.
+func (m *LanguageModel) LengthBucket(steps int) int {
+	if m.opts.Impl == graph.Fused && !m.CarriesState() {
+		return bucketSteps(steps) // a stream's windows have at most two lengths
+	}
+	return steps
 }
 
 // carries reports whether networks for mode carry state: a stream model's

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -66,22 +67,28 @@ func TestStepwiseLogitsEqualFullPass(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				s, err := m.generationStepper()
-				if err != nil {
-					t.Fatal(err)
-				}
-				s.reset()
-				for step, id := range ids {
-					got, err := s.step(id)
+				err = m.generation.with(func(slot *inferenceSlot) error {
+					s, err := m.stepperOf(slot)
 					if err != nil {
-						t.Fatal(err)
+						return err
 					}
-					want := full.row(step).float64s(nil)
-					for i := range want {
-						if math.Abs(got[i]-want[i]) > 1e-5 {
-							t.Fatalf("step %d logit %d: stepwise %v, full pass %v", step, i, got[i], want[i])
+					s.reset()
+					for step, id := range ids {
+						got, err := s.step(id)
+						if err != nil {
+							return err
+						}
+						want := full.row(step).float64s(nil)
+						for i := range want {
+							if math.Abs(got[i]-want[i]) > 1e-5 {
+								return fmt.Errorf("step %d logit %d: stepwise %v, full pass %v", step, i, got[i], want[i])
+							}
 						}
 					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
 				}
 			})
 		}
@@ -130,12 +137,17 @@ func TestGenerate(t *testing.T) {
 // p tokens take p + n single steps: the start token and the prompt, then
 // every generated token but the last.
 func TestGenerateCostsOneStepPerToken(t *testing.T) {
-	m := charLM(t, LMConfig{}, LMOptions{})
+	// One generation slot: every Generate runs on its stepper.
+	m := charLM(t, LMConfig{}, LMOptions{PredictConcurrency: 1})
+	var s *lmStepper
+	err := m.generation.with(func(slot *inferenceSlot) (err error) {
+		s, err = m.stepperOf(slot)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range []int{1, 7, 30} {
-		s, err := m.generationStepper()
-		if err != nil {
-			t.Fatal(err)
-		}
 		before := s.steps
 		g, err := m.Generate("team", GenerateOptions{MaxTokens: n, Sampling: Sampling{Temperature: 1}})
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"github.com/gornn/gornn/datasets"
-	"github.com/gornn/gornn/graph"
 	"github.com/pkg/errors"
 )
 
@@ -26,7 +25,9 @@ type TextScore struct {
 // of its tokens and its perplexity. A text is read as one document, from
 // zero states: the start token (BOSToken, or EOSToken for a stream
 // model), then its tokens, each predicting the next, the last predicting
-// EOSToken. An empty text scores EOSToken alone.
+// EOSToken. An empty text scores EOSToken alone. Each text's scores are
+// the same, bit for bit, whatever the other texts of the call. Score is
+// safe for concurrent use (see LanguageModel).
 func (m *LanguageModel) Score(texts []string) ([]TextScore, error) {
 	scores := make([]TextScore, len(texts))
 	ids := make([][]int, len(texts))
@@ -40,23 +41,30 @@ func (m *LanguageModel) Score(texts []string) ([]TextScore, error) {
 		}
 		scores[i].Tokens = append(tokens, m.cfg.EOSToken)
 	}
-	for from := 0; from < len(texts); from += m.opts.PredictBatch {
-		to := min(from+m.opts.PredictBatch, len(texts))
-		if err := m.scoreBatch(ids[from:to], scores[from:to]); err != nil {
-			return nil, errors.Wrapf(err, "models: texts %d..%d", from, to-1)
+	err := m.scoring.with(func(slot *inferenceSlot) error {
+		for from := 0; from < len(texts); from += m.opts.PredictBatch {
+			to := min(from+m.opts.PredictBatch, len(texts))
+			if err := m.scoreBatch(slot, ids[from:to], scores[from:to]); err != nil {
+				return errors.Wrapf(err, "models: texts %d..%d", from, to-1)
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return scores, nil
 }
 
 // scoreBatch fills the log-probabilities and perplexities of scores from
-// one Predict run over the rows seqs (start token included).
-func (m *LanguageModel) scoreBatch(seqs [][]int, scores []TextScore) error {
+// one Predict run, on slot's network, over the rows seqs (start token
+// included).
+func (m *LanguageModel) scoreBatch(slot *inferenceSlot, seqs [][]int, scores []TextScore) error {
 	batch, err := datasets.PadBatch(seqs, 0)
 	if err != nil {
 		return err
 	}
-	net, err := m.network(batch.Size, batch.Steps, graph.Predict, 0)
+	net, err := m.predictNetwork(slot, batch.Size, batch.Steps)
 	if err != nil {
 		return err
 	}
@@ -88,6 +96,7 @@ func (m *LanguageModel) scoreBatch(seqs [][]int, scores []TextScore) error {
 }
 
 // Perplexity returns each text's perplexity under the model (see Score).
+// It is safe for concurrent use.
 func (m *LanguageModel) Perplexity(texts []string) ([]float64, error) {
 	scores, err := m.Score(texts)
 	if err != nil {

@@ -34,8 +34,14 @@ import (
 // time. Its model directory holds config.json ("format":
 // "gornn-seq2seq/1"), src_vocab.txt, tgt_vocab.txt and model.safetensors.
 //
-// A Seq2Seq is not safe for concurrent use, except that the trainer's
-// data-parallel workers may run its networks at once.
+// Decoding (Start, Step, Decode, Translate, EvaluateDecoding) is safe for
+// concurrent use: each call runs on graphs of its own, lent from a pool,
+// which only read the shared parameters. In a Fused model (the default),
+// each source's outputs are the same, bit for bit, whatever the other
+// sources decoded with it. Everything else is for one goroutine at a
+// time, except that the trainer's data-parallel workers may run its
+// networks at once, and must not overlap decoding (training writes the
+// parameters decoding reads).
 type Seq2Seq struct {
 	cfg                Seq2SeqConfig
 	opts               Options
@@ -51,6 +57,9 @@ type Seq2Seq struct {
 
 	graphs     *networkCache
 	workspaces workspaces // by workspaceKey
+	// inference lends each decoding call a workspace and graphs of its
+	// own.
+	inference *inferencePool
 }
 
 var (
@@ -134,6 +143,7 @@ func NewSeq2Seq(cfg Seq2SeqConfig, srcVocab, tgtVocab *datasets.Vocab, opts Opti
 	}
 	m.opts = opts
 	m.graphs = newNetworkCache(opts.MaxGraphs)
+	m.inference = newInferencePool(opts.PredictConcurrency, opts.MaxGraphs)
 	if m.params, err = graph.NewParams(tensor.Float32, opts.Seed); err != nil {
 		return nil, err
 	}
@@ -219,6 +229,12 @@ func (m *Seq2Seq) NewMetrics() metrics.Accumulator { return &metrics.Transductio
 // decoding.
 func (m *Seq2Seq) Objective() metrics.Objective { return metrics.LowestWER }
 
+// LengthBucket returns the padded length of the graphs that decode a
+// batch whose longest source has tokens tokens: batches of one bucket
+// share compiled graphs, so a caller forming batches (a server's dynamic
+// batcher) groups sources by it.
+func (m *Seq2Seq) LengthBucket(tokens int) int { return m.bucket(tokens, sourceBucket) }
+
 // bucket rounds a padded length up to a multiple of step, so that batches
 // of nearby lengths share a graph in a Fused model; a Composed model takes
 // exact lengths.
@@ -267,7 +283,7 @@ func (m *Seq2Seq) Network(b datasets.Batch, mode graph.Mode, replica int) (Netwo
 		net.tf = g.(*teacherForcedGraph)
 	}
 	if mode != graph.Train {
-		net.decoder = &stepper{m: m, replica: replica}
+		net.decoder = m.replicaStepper(replica)
 		if err := net.decoder.prepare(b.Size, b.Steps); err != nil {
 			return nil, err
 		}

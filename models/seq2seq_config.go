@@ -1,10 +1,7 @@
 package models
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"iter"
 	"slices"
 
@@ -350,18 +347,9 @@ func (cfg Seq2SeqConfig) tensors() iter.Seq[TensorSpec] {
 // Seq2SeqConfig.Validate. Errors name the file, and the line and column
 // of a JSON error.
 func ReadSeq2SeqConfig(path string) (Seq2SeqConfig, error) {
-	data, err := regularfile.ReadFile(path, MaxConfigBytes)
-	if err != nil {
-		return Seq2SeqConfig{}, errors.Wrap(err, "models")
-	}
 	var cfg Seq2SeqConfig
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return Seq2SeqConfig{}, errors.Errorf("models: %s: %s", jsonPosition(path, data, err), shortMessage(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Seq2SeqConfig{}, errors.Errorf("models: %s: data after the JSON object", position(path, data, dec.InputOffset()))
+	if err := readStrictJSON(path, &cfg); err != nil {
+		return Seq2SeqConfig{}, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, errors.Wrapf(err, "%s", path)

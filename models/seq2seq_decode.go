@@ -11,20 +11,25 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// stepper decodes with one replica's graphs: the Seq2Seq's decode.Stepper
-// for that replica, so that parallel workers decode at once.
+// stepper decodes with graphs of its own, which no other stepper runs at
+// the same time: a training replica's (so that parallel workers decode at
+// once), or an inference slot's (so that concurrent calls do). It is the
+// Seq2Seq's decode.Stepper over those graphs.
 type stepper struct {
-	m       *Seq2Seq
-	replica int
+	m         *Seq2Seq
+	graphs    *networkCache    // where its graphs are cached
+	workspace *graph.Workspace // their kernels' scratch memory
+	replica   int              // part of their keys in graphs
 }
 
-// Start encodes the sources with the replica's graphs (see
-// Seq2Seq.Start).
-func (s *stepper) Start(sources [][]int) (decode.State, error) { return s.m.start(s.replica, sources) }
+// replicaStepper returns the stepper of a training replica's graphs.
+func (m *Seq2Seq) replicaStepper(replica int) *stepper {
+	return &stepper{m: m, graphs: m.graphs, workspace: m.workspace(replica, true), replica: replica}
+}
 
-// Step advances the states with the replica's graphs (see Seq2Seq.Step).
-func (s *stepper) Step(state decode.State, tokens []int) (*decode.StepOutput, error) {
-	return s.m.step1(s.replica, state, tokens)
+// slotStepper returns the stepper of an inference slot's graphs.
+func (m *Seq2Seq) slotStepper(slot *inferenceSlot) *stepper {
+	return &stepper{m: m, graphs: slot.networks, workspace: slot.workspace}
 }
 
 // Specials returns the target vocabulary's special tokens.
@@ -33,23 +38,35 @@ func (s *stepper) Specials() decode.Specials { return s.m.Specials() }
 // prepare builds the encoder and the step graph of greedy decoding for
 // rows sources padded to steps tokens.
 func (s *stepper) prepare(rows, steps int) error {
-	if _, err := s.m.encoderGraph(s.replica, rows, steps); err != nil {
+	if _, err := s.encoderGraph(rows, steps); err != nil {
 		return err
 	}
-	_, err := s.m.stepGraph(s.replica, rows, s.m.bucket(steps, sourceBucket))
+	_, err := s.stepGraph(rows, s.m.bucket(steps, sourceBucket))
 	return err
 }
 
 // Start encodes the sources (token ids of the source vocabulary, each of
 // 1 to MaxSourceLen tokens) and returns the decoder's states before its
-// first step: a decode.Stepper's Start.
-func (m *Seq2Seq) Start(sources [][]int) (decode.State, error) { return m.start(0, sources) }
+// first step: a decode.Stepper's Start. It is safe for concurrent use
+// (see Seq2Seq).
+func (m *Seq2Seq) Start(sources [][]int) (state decode.State, err error) {
+	err = m.inference.with(func(slot *inferenceSlot) error {
+		state, err = m.slotStepper(slot).Start(sources)
+		return err
+	})
+	return state, err
+}
 
 // Step feeds each row of state one target token and returns the
 // log-probabilities of its next token, the attention weights of the step
 // over each row's source and the states after it: a decode.Stepper's Step.
-func (m *Seq2Seq) Step(state decode.State, tokens []int) (*decode.StepOutput, error) {
-	return m.step1(0, state, tokens)
+// It is safe for concurrent use (see Seq2Seq).
+func (m *Seq2Seq) Step(state decode.State, tokens []int) (out *decode.StepOutput, err error) {
+	err = m.inference.with(func(slot *inferenceSlot) error {
+		out, err = m.slotStepper(slot).Step(state, tokens)
+		return err
+	})
+	return out, err
 }
 
 // Specials returns the target vocabulary's <bos> and <eos>, and the tokens
@@ -71,17 +88,17 @@ type encoderGraph struct {
 
 func (e *encoderGraph) Close() error { return e.g.Close() }
 
-func (m *Seq2Seq) encoderGraph(replica, rows, steps int) (*encoderGraph, error) {
-	key := s2sKey{kind: encoderKind, rows: rows, src: m.bucket(steps, sourceBucket), mode: graph.Predict, replica: replica}
-	g, err := m.graphs.get(key, func() (compiled, error) { return m.buildEncoder(key) })
+func (s *stepper) encoderGraph(rows, steps int) (*encoderGraph, error) {
+	key := s2sKey{kind: encoderKind, rows: rows, src: s.m.bucket(steps, sourceBucket), mode: graph.Predict, replica: s.replica}
+	g, err := s.graphs.get(key, func() (compiled, error) { return s.m.buildEncoder(key, s.workspace) })
 	if err != nil {
 		return nil, err
 	}
 	return g.(*encoderGraph), nil
 }
 
-func (m *Seq2Seq) buildEncoder(key s2sKey) (*encoderGraph, error) {
-	g, err := graph.New(m.params, graph.Config{Batch: key.rows, Impl: m.opts.Impl, Workspace: m.workspace(key.replica, true)})
+func (m *Seq2Seq) buildEncoder(key s2sKey, ws *graph.Workspace) (*encoderGraph, error) {
+	g, err := graph.New(m.params, graph.Config{Batch: key.rows, Impl: m.opts.Impl, Workspace: ws})
 	if err != nil {
 		return nil, err
 	}
@@ -168,10 +185,11 @@ func (s *s2sState) Select(rows []int) (decode.State, error) {
 	return out, nil
 }
 
-// start encodes sources with the replica's graphs.
-func (m *Seq2Seq) start(replica int, sources [][]int) (decode.State, error) {
-	for i, s := range sources {
-		if err := m.checkSource(s); err != nil {
+// Start encodes sources with the stepper's graphs (see Seq2Seq.Start).
+func (s *stepper) Start(sources [][]int) (decode.State, error) {
+	m := s.m
+	for i, src := range sources {
+		if err := m.checkSource(src); err != nil {
 			return nil, errors.Wrapf(err, "models: source %d", i)
 		}
 	}
@@ -179,7 +197,7 @@ func (m *Seq2Seq) start(replica int, sources [][]int) (decode.State, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, "models")
 	}
-	e, err := m.encoderGraph(replica, batch.Size, batch.Steps)
+	e, err := s.encoderGraph(batch.Size, batch.Steps)
 	if err != nil {
 		return nil, err
 	}
@@ -264,18 +282,18 @@ type stepGraph struct {
 
 func (s *stepGraph) Close() error { return s.g.Close() }
 
-func (m *Seq2Seq) stepGraph(replica, rows, steps int) (*stepGraph, error) {
-	key := s2sKey{kind: stepKind, rows: rows, src: steps, mode: graph.Predict, replica: replica}
-	g, err := m.graphs.get(key, func() (compiled, error) { return m.buildStep(key) })
+func (s *stepper) stepGraph(rows, steps int) (*stepGraph, error) {
+	key := s2sKey{kind: stepKind, rows: rows, src: steps, mode: graph.Predict, replica: s.replica}
+	g, err := s.graphs.get(key, func() (compiled, error) { return s.m.buildStep(key, s.workspace) })
 	if err != nil {
 		return nil, err
 	}
 	return g.(*stepGraph), nil
 }
 
-func (m *Seq2Seq) buildStep(key s2sKey) (*stepGraph, error) {
+func (m *Seq2Seq) buildStep(key s2sKey, ws *graph.Workspace) (*stepGraph, error) {
 	cfg := m.cfg
-	g, err := graph.New(m.params, graph.Config{Batch: key.rows, Impl: m.opts.Impl, Workspace: m.workspace(key.replica, true)})
+	g, err := graph.New(m.params, graph.Config{Batch: key.rows, Impl: m.opts.Impl, Workspace: ws})
 	if err != nil {
 		return nil, err
 	}
@@ -395,8 +413,9 @@ func (s *stepGraph) load(st *s2sState, memoryWidth, keyWidth int) error {
 	return nil
 }
 
-// step1 is Step with the replica's graphs.
-func (m *Seq2Seq) step1(replica int, state decode.State, tokens []int) (*decode.StepOutput, error) {
+// Step advances the states with the stepper's graphs (see Seq2Seq.Step).
+func (s *stepper) Step(state decode.State, tokens []int) (*decode.StepOutput, error) {
+	m := s.m
 	st, ok := state.(*s2sState)
 	if !ok {
 		return nil, errors.Errorf("models: a Seq2Seq steps its own states, not %T", state)
@@ -404,25 +423,25 @@ func (m *Seq2Seq) step1(replica int, state decode.State, tokens []int) (*decode.
 	if len(tokens) != st.Rows() {
 		return nil, errors.Errorf("models: %d tokens for %d rows", len(tokens), st.Rows())
 	}
-	s, err := m.stepGraph(replica, len(tokens), st.enc.steps)
+	sg, err := s.stepGraph(len(tokens), st.enc.steps)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.load(st, m.cfg.memoryWidth(), m.cfg.AttentionSize); err != nil {
+	if err := sg.load(st, m.cfg.memoryWidth(), m.cfg.AttentionSize); err != nil {
 		return nil, err
 	}
-	for l := range s.h {
-		if err := s.h[l].Set(st.h[l]); err != nil {
+	for l := range sg.h {
+		if err := sg.h[l].Set(st.h[l]); err != nil {
 			return nil, err
 		}
-		if s.c != nil {
-			if err := s.c[l].Set(st.c[l]); err != nil {
+		if sg.c != nil {
+			if err := sg.c[l].Set(st.c[l]); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if s.feed != nil {
-		if err := s.feed.Set(st.feed); err != nil {
+	if sg.feed != nil {
+		if err := sg.feed.Set(st.feed); err != nil {
 			return nil, err
 		}
 	}
@@ -430,37 +449,37 @@ func (m *Seq2Seq) step1(replica int, state decode.State, tokens []int) (*decode.
 	for i := range ones {
 		ones[i] = 1
 	}
-	if err := s.prev.Set(tokens, ones); err != nil {
+	if err := sg.prev.Set(tokens, ones); err != nil {
 		return nil, errors.Wrap(err, "models: previous tokens")
 	}
-	if err := s.g.Run(); err != nil {
+	if err := sg.g.Run(); err != nil {
 		return nil, err
 	}
 	out := &decode.StepOutput{Vocab: m.cfg.TgtVocabSize, SourceSteps: st.enc.steps}
-	if out.LogProbs, err = graph.Values(s.logits); err != nil {
+	if out.LogProbs, err = graph.Values(sg.logits); err != nil {
 		return nil, err
 	}
 	logSoftmaxRows(out.LogProbs, out.Vocab)
-	if out.Attention, err = graph.Values(s.weights); err != nil {
+	if out.Attention, err = graph.Values(sg.weights); err != nil {
 		return nil, err
 	}
 	next := &s2sState{enc: st.enc, source: st.source}
-	for _, n := range s.nextH {
+	for _, n := range sg.nextH {
 		h, err := graph.Values(n)
 		if err != nil {
 			return nil, err
 		}
 		next.h = append(next.h, h)
 	}
-	for _, n := range s.nextC {
+	for _, n := range sg.nextC {
 		c, err := graph.Values(n)
 		if err != nil {
 			return nil, err
 		}
 		next.c = append(next.c, c)
 	}
-	if s.feed != nil {
-		if next.feed, err = graph.Values(s.out); err != nil {
+	if sg.feed != nil {
+		if next.feed, err = graph.Values(sg.out); err != nil {
 			return nil, err
 		}
 	}

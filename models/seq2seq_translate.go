@@ -42,7 +42,7 @@ func (m *Seq2Seq) ReadSource(text string) (ids []int, tokens []string, unknown [
 	tokens = m.srcTok.Tokenize(strings.TrimSpace(text))
 	switch {
 	case len(tokens) == 0:
-		return nil, nil, nil, errors.Errorf("models: empty source: %q has no %s tokens", text, m.srcTok.Name())
+		return nil, nil, nil, errors.Errorf("models: empty source: %q has no %s tokens", excerpt(text), m.srcTok.Name())
 	case len(tokens) > m.cfg.MaxSourceLen:
 		return nil, nil, nil, errors.Errorf("models: source of %d %s tokens, over the model's limit of %d (max_source_len)", len(tokens), m.srcTok.Name(), m.cfg.MaxSourceLen)
 	}
@@ -56,16 +56,24 @@ func (m *Seq2Seq) ReadSource(text string) (ids []int, tokens []string, unknown [
 }
 
 // Decode decodes id sources with beam, Options.PredictBatch sources at a
-// time, and returns each source's n-best outputs.
+// time, and returns each source's n-best outputs. It is safe for
+// concurrent use (see Seq2Seq).
 func (m *Seq2Seq) Decode(sources [][]int, beam decode.Beam) ([][]decode.Hypothesis, error) {
 	out := make([][]decode.Hypothesis, 0, len(sources))
-	for from := 0; from < len(sources); from += m.opts.PredictBatch {
-		to := min(from+m.opts.PredictBatch, len(sources))
-		lists, err := beam.Search(m, sources[from:to])
-		if err != nil {
-			return nil, errors.Wrapf(err, "models: sources %d..%d", from, to-1)
+	err := m.inference.with(func(slot *inferenceSlot) error {
+		s := m.slotStepper(slot)
+		for from := 0; from < len(sources); from += m.opts.PredictBatch {
+			to := min(from+m.opts.PredictBatch, len(sources))
+			lists, err := beam.Search(s, sources[from:to])
+			if err != nil {
+				return errors.Wrapf(err, "models: sources %d..%d", from, to-1)
+			}
+			out = append(out, lists...)
 		}
-		out = append(out, lists...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

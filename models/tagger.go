@@ -29,8 +29,12 @@ import (
 // objective the span F1 (token accuracy without a scheme). It saves to
 // and loads from a model directory: config.json (TaggerConfig), vocab.txt,
 // tags.txt, chars.txt with character features, and model.safetensors
-// with the state_dict names of the equivalent torch.nn modules. A Tagger
-// is not safe for concurrent use.
+// with the state_dict names of the equivalent torch.nn modules.
+//
+// Predict is safe for concurrent use: each call runs on networks of its
+// own, lent from a pool, which only read the shared parameters.
+// Everything else, training through Network and SetConstrained included,
+// is for one goroutine at a time, and must not overlap a prediction.
 type Tagger struct {
 	cfg         TaggerConfig
 	opts        Options
@@ -46,6 +50,8 @@ type Tagger struct {
 	constraints *graph.Constraints
 	cache       *networkCache
 	workspaces  workspaces // one per replica
+	// inference lends each prediction a workspace and networks of its own.
+	inference *inferencePool
 }
 
 var _ Model = (*Tagger)(nil)
@@ -96,6 +102,7 @@ func NewTagger(cfg TaggerConfig, vocab *datasets.Vocab, tags *datasets.TagSet, c
 	}
 	t := &Tagger{cfg: cfg, opts: opts, vocab: vocab, tags: tags, chars: chars, params: params}
 	t.cache = newNetworkCache(opts.MaxGraphs)
+	t.inference = newInferencePool(opts.PredictConcurrency, opts.MaxGraphs)
 	if t.embedding, err = graph.NewEmbedding(params, "embedding", cfg.VocabSize, cfg.EmbedDim, datasets.PadID); err != nil {
 		return nil, err
 	}
@@ -185,9 +192,7 @@ func (t *Tagger) Network(b datasets.Batch, mode graph.Mode, replica int) (Networ
 }
 
 func (t *Tagger) network(batch, steps int, mode graph.Mode, replica int) (*taggerNetwork, error) {
-	if t.opts.Impl == graph.Fused {
-		steps = bucketSteps(steps)
-	}
+	steps = t.LengthBucket(steps)
 	net, err := t.cache.get(networkKey{batch, steps, mode, replica}, func() (compiled, error) {
 		return t.build(batch, steps, mode, t.workspaces.get(replica))
 	})
@@ -195,6 +200,31 @@ func (t *Tagger) network(batch, steps int, mode graph.Mode, replica int) (*tagge
 		return nil, err
 	}
 	return net.(*taggerNetwork), nil
+}
+
+// predictNetwork returns slot's network for tagging batches of batch rows
+// padded to steps.
+func (t *Tagger) predictNetwork(slot *inferenceSlot, batch, steps int) (*taggerNetwork, error) {
+	steps = t.LengthBucket(steps)
+	net, err := slot.networks.get(networkKey{batch, steps, graph.Predict, 0}, func() (compiled, error) {
+		return t.build(batch, steps, graph.Predict, slot.workspace)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return net.(*taggerNetwork), nil
+}
+
+// LengthBucket returns the padded length of the graph that runs a batch
+// whose longest sentence has tokens tokens: batches of one bucket share a
+// compiled graph, so a caller forming batches (a server's dynamic
+// batcher) groups sentences by it. A sentence's tags are the same, bit
+// for bit, whatever the other sentences of its batch.
+func (t *Tagger) LengthBucket(tokens int) int {
+	if t.opts.Impl == graph.Fused {
+		return bucketSteps(tokens)
+	}
+	return tokens
 }
 
 func (t *Tagger) build(batch, steps int, mode graph.Mode, ws *graph.Workspace) (*taggerNetwork, error) {
@@ -422,7 +452,9 @@ type TagPrediction struct {
 }
 
 // Predict tags sentences of tokens, as given (split a line on white
-// space, say); every sentence needs a token.
+// space, say); every sentence needs a token. Each sentence's answer is
+// the same, bit for bit, whatever the other sentences of the call. It is
+// safe for concurrent use (see Tagger).
 func (t *Tagger) Predict(sentences [][]string) ([]TagPrediction, error) {
 	enc := &datasets.Encoded{IDs: make([][]int, len(sentences))}
 	if t.chars != nil {
@@ -452,39 +484,53 @@ func (t *Tagger) Predict(sentences [][]string) ([]TagPrediction, error) {
 		return nil, errors.Wrap(err, "models")
 	}
 	preds := make([]TagPrediction, len(sentences))
-	for it := batcher.Epoch(0); it.Next(); {
-		b := it.Batch()
-		net, err := t.network(b.Size, b.Steps, graph.Predict, 0)
-		if err != nil {
-			return nil, err
-		}
-		if err := net.SetBatch(b); err != nil {
-			return nil, errors.Wrapf(err, "models: sentences %d..%d", b.Index[0], b.Index[b.Size-1])
-		}
-		if err := net.Run(); err != nil {
-			return nil, err
-		}
-		d, err := net.decode(b.Lengths, true)
-		if err != nil {
-			return nil, err
-		}
-		for row, path := range d.paths {
-			i := b.Index[row]
-			p := TagPrediction{Tokens: sentences[i], IDs: path, Tags: make([]string, len(path))}
-			for j, id := range path {
-				p.Tags[j] = t.tags.Name(id)
+	err = t.inference.with(func(slot *inferenceSlot) error {
+		for it := batcher.Epoch(0); it.Next(); {
+			if err := t.predictBatch(slot, it.Batch(), sentences, preds); err != nil {
+				return err
 			}
-			if d.scores != nil {
-				p.Score = d.scores[row]
-			}
-			if d.probs != nil {
-				p.Probabilities = d.probs[row]
-			}
-			if t.cfg.Scheme != metrics.NoScheme {
-				p.Spans = metrics.Spans(p.Tags)
-			}
-			preds[i] = p
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return preds, nil
+}
+
+// predictBatch tags the rows of b, sentences b.Index, on slot's network
+// into preds.
+func (t *Tagger) predictBatch(slot *inferenceSlot, b datasets.Batch, sentences [][]string, preds []TagPrediction) error {
+	net, err := t.predictNetwork(slot, b.Size, b.Steps)
+	if err != nil {
+		return err
+	}
+	if err := net.SetBatch(b); err != nil {
+		return errors.Wrapf(err, "models: sentences %d..%d", b.Index[0], b.Index[b.Size-1])
+	}
+	if err := net.Run(); err != nil {
+		return err
+	}
+	d, err := net.decode(b.Lengths, true)
+	if err != nil {
+		return err
+	}
+	for row, path := range d.paths {
+		i := b.Index[row]
+		p := TagPrediction{Tokens: sentences[i], IDs: path, Tags: make([]string, len(path))}
+		for j, id := range path {
+			p.Tags[j] = t.tags.Name(id)
+		}
+		if d.scores != nil {
+			p.Score = d.scores[row]
+		}
+		if d.probs != nil {
+			p.Probabilities = d.probs[row]
+		}
+		if t.cfg.Scheme != metrics.NoScheme {
+			p.Spans = metrics.Spans(p.Tags)
+		}
+		preds[i] = p
+	}
+	return nil
 }

@@ -1,15 +1,11 @@
 package models
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/internal/atomicfile"
-	"github.com/gornn/gornn/internal/regularfile"
 	"github.com/pkg/errors"
 )
 
@@ -92,17 +88,8 @@ func LoadTagger(dir string, opts Options) (*Tagger, error) {
 // unknown fields, valid by TaggerConfig.Validate.
 func ReadTaggerConfig(path string) (TaggerConfig, error) {
 	var cfg TaggerConfig
-	data, err := regularfile.ReadFile(path, MaxConfigBytes)
-	if err != nil {
-		return cfg, errors.Wrap(err, "models")
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return cfg, errors.Errorf("models: %s: %s", jsonPosition(path, data, err), shortMessage(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return cfg, errors.Errorf("models: %s: data after the JSON object", position(path, data, dec.InputOffset()))
+	if err := readStrictJSON(path, &cfg); err != nil {
+		return cfg, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, errors.Wrapf(err, "%s", path)

@@ -113,12 +113,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// tokenLogProb is one token of a JSON answer.
-type tokenLogProb struct {
-	Token   string  `json:"token"`
-	LogProb float64 `json:"logprob"`
-}
-
 // generate loads the model and writes o.count samples.
 func generate(o options, stdout, stderr io.Writer) error {
 	format, err := models.ReadFormat(o.model)
@@ -159,17 +153,7 @@ func generate(o options, stdout, stderr io.Writer) error {
 			fmt.Fprintln(out)
 			continue
 		}
-		tokens := make([]tokenLogProb, len(gen.Tokens))
-		for j, t := range gen.Tokens {
-			tokens[j] = tokenLogProb{t.Token, t.LogProb}
-		}
-		if err := enc.Encode(struct {
-			Prompt  string         `json:"prompt"`
-			Text    string         `json:"text"`
-			Tokens  []tokenLogProb `json:"tokens"`
-			Stopped string         `json:"stopped"`
-			Seed    uint64         `json:"seed"`
-		}{o.prompt, gen.Text, tokens, gen.Stopped, seed}); err != nil {
+		if err := enc.Encode(gen.Answer(o.prompt, seed)); err != nil {
 			return err
 		}
 	}

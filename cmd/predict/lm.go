@@ -8,16 +8,11 @@ import (
 	"github.com/gornn/gornn/models"
 )
 
-// tokenLogProb is one token of perplexity's JSON answer.
-type tokenLogProb struct {
-	Token   string  `json:"token"`
-	LogProb float64 `json:"logprob"`
-}
-
 // perplexity scores each text with a language model: its perplexity, or
-// with asJSON {"text", "perplexity", "tokens": [{"token", "logprob"}],
-// "unknown"}, the natural log-probability of each token (the text's, then
-// the end-of-text token) and the count of tokens outside the vocabulary.
+// with asJSON a models.ScoreAnswer {"text", "perplexity", "tokens":
+// [{"token", "logprob"}], "unknown"}, the natural log-probability of each
+// token (the text's, then the end-of-text token) and the count of tokens
+// outside the vocabulary.
 func perplexity(dir string, texts []string, asJSON bool, out io.Writer) error {
 	model, err := models.LoadLanguageModel(dir, models.LMOptions{})
 	if err != nil {
@@ -34,16 +29,7 @@ func perplexity(dir string, texts []string, asJSON bool, out io.Writer) error {
 			fmt.Fprintf(out, "%.3f\t%s\n", s.Perplexity, texts[i])
 			continue
 		}
-		tokens := make([]tokenLogProb, len(s.Tokens))
-		for j, token := range s.Tokens {
-			tokens[j] = tokenLogProb{token, s.LogProbs[j]}
-		}
-		if err := enc.Encode(struct {
-			Text       string         `json:"text"`
-			Perplexity float64        `json:"perplexity"`
-			Tokens     []tokenLogProb `json:"tokens"`
-			Unknown    int            `json:"unknown"`
-		}{texts[i], s.Perplexity, tokens, s.Unknown}); err != nil {
+		if err := enc.Encode(s.Answer(texts[i])); err != nil {
 			return err
 		}
 	}

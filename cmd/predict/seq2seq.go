@@ -53,9 +53,10 @@ func (f *decodeFlags) beamSearch() (decode.Beam, error) {
 
 // translate decodes each text with a sequence-to-sequence model: one line
 // per output, "TEXT<TAB>OUTPUT<TAB>SCORE" (n-best lines in order), or
-// with asJSON one object per text with the source's tokens, its unknown
-// tokens, and each output's tokens, text, score, log-probability and
-// attention matrix ([output tokens + <eos>][source tokens]).
+// with asJSON one models.TranslationAnswer per text: the source's tokens,
+// its unknown tokens, and each output's tokens, text, score,
+// log-probability and attention matrix ([output tokens + <eos>][source
+// tokens]).
 func translate(dir string, texts []string, asJSON bool, out io.Writer) error {
 	beam, err := seq2seqFlags.beamSearch()
 	if err != nil {
@@ -69,17 +70,6 @@ func translate(dir string, texts []string, asJSON bool, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	type unknown struct {
-		Position int    `json:"position"`
-		Token    string `json:"token"`
-	}
-	type output struct {
-		Text      string      `json:"text"`
-		Tokens    []string    `json:"tokens"`
-		Score     float64     `json:"score"`
-		LogProb   float64     `json:"log_prob"`
-		Attention [][]float64 `json:"attention"`
-	}
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false) // <unk> and <eos> as written
 	for i, r := range results {
@@ -89,19 +79,7 @@ func translate(dir string, texts []string, asJSON bool, out io.Writer) error {
 			}
 			continue
 		}
-		line := struct {
-			Text    string    `json:"text"`
-			Source  []string  `json:"source"`
-			Unknown []unknown `json:"unknown"`
-			Outputs []output  `json:"outputs"`
-		}{Text: texts[i], Source: r.Source, Unknown: []unknown{}}
-		for _, p := range r.Unknown {
-			line.Unknown = append(line.Unknown, unknown{p, r.Source[p]})
-		}
-		for _, o := range r.Outputs {
-			line.Outputs = append(line.Outputs, output{o.Text, o.Tokens, o.Score, o.LogProb, o.Attention})
-		}
-		if err := enc.Encode(line); err != nil {
+		if err := enc.Encode(r.Answer(texts[i])); err != nil {
 			return err
 		}
 	}

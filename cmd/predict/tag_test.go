@@ -56,7 +56,7 @@ func TestPredictTagger(t *testing.T) {
 		if len(lines) != 2 {
 			t.Fatalf("%d lines:\n%s", len(lines), stdout.String())
 		}
-		var answer tagJSON
+		var answer models.TagAnswer
 		if err := json.Unmarshal([]byte(lines[0]), &answer); err != nil {
 			t.Fatal(err)
 		}

@@ -136,24 +136,43 @@ func jsonKind(kind string) string {
 	return "a " + kind
 }
 
+// predictResponse is the answer of :predict, one prediction per instance
+// in the JSON of each kind.
+type predictResponse[T any] struct {
+	Predictions []T `json:"predictions"`
+}
+
+// instanceList is the "instances" of a request body, which the request
+// of a method taking more fields embeds.
+type instanceList struct {
+	Instances []json.RawMessage `json:"instances"`
+}
+
+func (l *instanceList) instances() []json.RawMessage { return l.Instances }
+
 // decodeInstances decodes {"instances": ["text", ...]}: at least one and
 // at most limits.maxInstances strings (400 for a wrong type, 422 past the
 // limit).
 func (c *call) decodeInstances() ([]string, error) {
-	var req struct {
-		Instances []json.RawMessage `json:"instances"`
-	}
-	if err := c.decodeJSON(&req); err != nil {
+	return c.decodeRequest(&instanceList{})
+}
+
+// decodeRequest decodes the body into req, an *instanceList or a struct
+// embedding one beside the method's other fields (decodeJSON), and
+// returns its instances as decodeInstances does.
+func (c *call) decodeRequest(req interface{ instances() []json.RawMessage }) ([]string, error) {
+	if err := c.decodeJSON(req); err != nil {
 		return nil, err
 	}
-	switch n := len(req.Instances); {
+	raws := req.instances()
+	switch n := len(raws); {
 	case n == 0:
 		return nil, errorf(http.StatusBadRequest, `request body: want {"instances": ["text", ...]} with at least one text`)
 	case n > c.limits.maxInstances:
 		return nil, errorf(http.StatusUnprocessableEntity, "%d instances, over the limit of %d a request", n, c.limits.maxInstances)
 	}
-	texts := make([]string, len(req.Instances))
-	for i, raw := range req.Instances {
+	texts := make([]string, len(raws))
+	for i, raw := range raws {
 		if err := json.Unmarshal(raw, &texts[i]); err != nil {
 			return nil, errorf(http.StatusBadRequest, "request body: instances[%d] is %s, want a string", i, regularfile.Excerpt(string(raw)))
 		}

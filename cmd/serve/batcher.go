@@ -11,35 +11,36 @@ import (
 // on workers goroutines, routing each row's result back to its request in
 // order.
 //
-// Rows are grouped by a key (the padded length they run at), so a batch
-// holds rows of one key only. A batch leaves when it is full, when its
+// Rows (of type R: a text, its tokens or their ids) are grouped by a key
+// (of type K: the padded length they run at, say), so a batch holds rows
+// of one key only. A batch leaves when it is full, when its
 // oldest row has waited maxWait, or as soon as no request is on its way
 // to the batcher (every request the model has received has queued its
 // rows): waiting then could gather nothing, so a lone request is not
 // delayed. While the workers are busy, rows pile up and leave together
 // when one is free: under load batches grow by themselves.
-type batcher[T any] struct {
+type batcher[K comparable, R, T any] struct {
 	maxBatch int
 	maxWait  time.Duration
 	// run runs one batch: rows, all of key key, giving one result each.
-	run func(key int, rows [][]int) ([]T, error)
+	run func(key K, rows []R) ([]T, error)
 	// observe, when not nil, is told each batch's row count.
 	observe func(rows int)
 
 	mu       sync.Mutex
-	groups   map[int][]pendingRow[T] // queued rows by key, oldest first
-	arriving int                     // requests received but not queued yet
-	wake     chan struct{}           // closed, and replaced, when rows arrive or draining starts
-	draining bool                    // dispatch at once (shutdown)
-	stopped  bool                    // workers exit once the queue is empty
+	groups   map[K][]pendingRow[R, T] // queued rows by key, oldest first
+	arriving int                      // requests received but not queued yet
+	wake     chan struct{}            // closed, and replaced, when rows arrive or draining starts
+	draining bool                     // dispatch at once (shutdown)
+	stopped  bool                     // workers exit once the queue is empty
 	done     sync.WaitGroup
 }
 
 // pendingRow is one queued row: row index of job's rows.
-type pendingRow[T any] struct {
+type pendingRow[R, T any] struct {
 	job    *batchJob[T]
 	index  int
-	ids    []int
+	row    R
 	queued time.Time
 }
 
@@ -54,8 +55,8 @@ type batchJob[T any] struct {
 }
 
 // newBatcher starts a batcher with workers workers.
-func newBatcher[T any](maxBatch int, maxWait time.Duration, workers int, run func(key int, rows [][]int) ([]T, error), observe func(int)) *batcher[T] {
-	b := &batcher[T]{maxBatch: maxBatch, maxWait: maxWait, run: run, observe: observe, groups: map[int][]pendingRow[T]{}, wake: make(chan struct{})}
+func newBatcher[K comparable, R, T any](maxBatch int, maxWait time.Duration, workers int, run func(key K, rows []R) ([]T, error), observe func(int)) *batcher[K, R, T] {
+	b := &batcher[K, R, T]{maxBatch: maxBatch, maxWait: maxWait, run: run, observe: observe, groups: map[K][]pendingRow[R, T]{}, wake: make(chan struct{})}
 	for range workers {
 		b.done.Add(1)
 		go b.work()
@@ -65,14 +66,14 @@ func newBatcher[T any](maxBatch int, maxWait time.Duration, workers int, run fun
 
 // arrive records that a request is on its way to submit (its body being
 // read and tokenized); it must be followed by one submit or leave.
-func (b *batcher[T]) arrive() {
+func (b *batcher[K, R, T]) arrive() {
 	b.mu.Lock()
 	b.arriving++
 	b.mu.Unlock()
 }
 
 // leave records that an arrived request will not submit (it failed).
-func (b *batcher[T]) leave() {
+func (b *batcher[K, R, T]) leave() {
 	b.mu.Lock()
 	b.arriving--
 	b.signal()
@@ -80,15 +81,18 @@ func (b *batcher[T]) leave() {
 }
 
 // submit queues rows, each under the key of the same index, for an
-// arrived request and returns the job that collects their results. ctx is
-// the request's: rows whose request has ended are dropped rather than
-// run.
-func (b *batcher[T]) submit(ctx context.Context, keys []int, rows [][]int) *batchJob[T] {
+// arrived request and returns the job that collects their results (done
+// at once when there are none). ctx is the request's: rows whose request
+// has ended are dropped rather than run.
+func (b *batcher[K, R, T]) submit(ctx context.Context, keys []K, rows []R) *batchJob[T] {
 	job := &batchJob[T]{ctx: ctx, results: make([]T, len(rows)), left: len(rows), done: make(chan struct{})}
+	if len(rows) == 0 {
+		close(job.done)
+	}
 	now := time.Now()
 	b.mu.Lock()
-	for i, ids := range rows {
-		b.groups[keys[i]] = append(b.groups[keys[i]], pendingRow[T]{job: job, index: i, ids: ids, queued: now})
+	for i, row := range rows {
+		b.groups[keys[i]] = append(b.groups[keys[i]], pendingRow[R, T]{job: job, index: i, row: row, queued: now})
 	}
 	b.arriving--
 	b.signal()
@@ -126,13 +130,13 @@ func (job *batchJob[T]) deliver(index int, result T, err error) {
 }
 
 // signal wakes the waiting workers; b.mu is held.
-func (b *batcher[T]) signal() {
+func (b *batcher[K, R, T]) signal() {
 	close(b.wake)
 	b.wake = make(chan struct{})
 }
 
 // drain makes every queued and future row leave at once (shutdown).
-func (b *batcher[T]) drain() {
+func (b *batcher[K, R, T]) drain() {
 	b.mu.Lock()
 	b.draining = true
 	b.signal()
@@ -140,7 +144,7 @@ func (b *batcher[T]) drain() {
 }
 
 // stop runs what is queued, then stops the workers and waits for them.
-func (b *batcher[T]) stop() {
+func (b *batcher[K, R, T]) stop() {
 	b.mu.Lock()
 	b.draining, b.stopped = true, true
 	b.signal()
@@ -148,7 +152,7 @@ func (b *batcher[T]) stop() {
 	b.done.Wait()
 }
 
-func (b *batcher[T]) work() {
+func (b *batcher[K, R, T]) work() {
 	defer b.done.Done()
 	for {
 		key, batch, ok := b.next()
@@ -164,9 +168,9 @@ func (b *batcher[T]) work() {
 		if len(live) == 0 {
 			continue
 		}
-		rows := make([][]int, len(live))
+		rows := make([]R, len(live))
 		for i, row := range live {
-			rows[i] = row.ids
+			rows[i] = row.row
 		}
 		if b.observe != nil {
 			b.observe(len(rows))
@@ -185,12 +189,12 @@ func (b *batcher[T]) work() {
 // next waits for a batch that may leave and takes it off the queue: the
 // ready group whose oldest row came first, at most maxBatch of its rows.
 // It returns false when the batcher is stopped and empty.
-func (b *batcher[T]) next() (key int, batch []pendingRow[T], ok bool) {
+func (b *batcher[K, R, T]) next() (key K, batch []pendingRow[R, T], ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for {
 		if b.stopped && len(b.groups) == 0 {
-			return 0, nil, false
+			return key, nil, false
 		}
 		now := time.Now()
 		found, due := false, time.Time{}

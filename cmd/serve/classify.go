@@ -12,7 +12,7 @@ import (
 // :predict labels each instance as cmd/predict -json does.
 type classifier struct {
 	model   *models.Classifier
-	batcher *batcher[models.Prediction]
+	batcher *batcher[int, []int, models.Prediction]
 	answers map[string]method
 }
 
@@ -46,11 +46,6 @@ func (c *classifier) drain() { c.batcher.drain() }
 
 func (c *classifier) close() { c.batcher.stop() }
 
-// predictResponse is :predict's answer.
-type predictResponse struct {
-	Predictions []models.Answer `json:"predictions"`
-}
-
 // predict answers {"instances": ["text", ...]} with {"predictions":
 // [models.Answer, ...]}.
 func (c *classifier) predict(call *call) error {
@@ -64,7 +59,7 @@ func (c *classifier) predict(call *call) error {
 	if err != nil {
 		return err
 	}
-	answer := predictResponse{Predictions: make([]models.Answer, len(texts))}
+	answer := predictResponse[models.Answer]{Predictions: make([]models.Answer, len(texts))}
 	for i, p := range preds {
 		answer.Predictions[i] = c.model.Answer(texts[i], p)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -31,15 +30,21 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// buildCommand returns a function that builds cmd/NAME once and returns
+// the binary's path.
+func buildCommand(name string) func() (string, error) {
+	return sync.OnceValues(func() (string, error) {
+		bin := filepath.Join(buildDir, name)
+		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "github.com/gornn/gornn/cmd/"+name).CombinedOutput()
+		if err != nil {
+			return "", fmt.Errorf("building cmd/%s: %v\n%s", name, err, out)
+		}
+		return bin, nil
+	})
+}
+
 // predictCommand builds cmd/predict once and returns the binary's path.
-var predictCommand = sync.OnceValues(func() (string, error) {
-	bin := filepath.Join(buildDir, "predict")
-	out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "github.com/gornn/gornn/cmd/predict").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("building cmd/predict: %v\n%s", err, out)
-	}
-	return bin, nil
-})
+var predictCommand = buildCommand("predict")
 
 // testTexts returns n texts of 0 to 40 words, drawn from seed.
 func testTexts(n int, seed uint64) []string {
@@ -114,27 +119,21 @@ func TestConcurrentClients(t *testing.T) {
 	url, _ := startServer(t, cfg)
 	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 
-	type request struct {
-		path, body string
-		status     int
-		answer     []byte
-	}
 	rng := rand.New(rand.NewPCG(5, 5))
-	pool := make([]request, distinct)
+	pool := make([]recorded, distinct)
 	for i := range pool {
 		model := []string{"packed", "padded"}[i%2]
-		r := request{path: url + "/v1/models/" + model + ":predict"}
+		path, body := url+"/v1/models/"+model+":predict", ""
 		switch i % 10 {
 		case 7:
-			r.body = `{"instances": ["unfinished`
+			body = `{"instances": ["unfinished`
 		case 8:
-			r.path = url + "/v1/models/nope:predict"
-			r.body = instances(t, "x")
+			path = url + "/v1/models/nope:predict"
+			body = instances(t, "x")
 		default:
-			r.body = instances(t, testTexts(1+rng.IntN(6), uint64(i))...)
+			body = instances(t, testTexts(1+rng.IntN(6), uint64(i))...)
 		}
-		r.status, r.answer = post(t, client, r.path, r.body) // alone
-		pool[i] = r
+		pool[i] = record(t, client, path, body)
 	}
 	statuses := map[int]int{}
 	for _, r := range pool {
@@ -143,46 +142,6 @@ func TestConcurrentClients(t *testing.T) {
 	if statuses[200] == 0 || statuses[400] == 0 || statuses[404] == 0 || statuses[422] == 0 {
 		t.Fatalf("the requests alone answered %v: want some 200, 400, 404 and 422", statuses)
 	}
-
-	var wg sync.WaitGroup
-	errs := make(chan error, requests)
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := c; i < requests; i += clients {
-				r := pool[(i*7919)%distinct]
-				resp, err := client.Post(r.path, "application/json", strings.NewReader(r.body))
-				if err != nil {
-					errs <- err
-					return
-				}
-				var body bytes.Buffer
-				_, err = body.ReadFrom(resp.Body)
-				resp.Body.Close()
-				if err != nil || resp.StatusCode != r.status || !bytes.Equal(body.Bytes(), r.answer) {
-					errs <- fmt.Errorf("request %d: %d %s (%v)\nalone: %d %s", i, resp.StatusCode, body.Bytes(), err, r.status, r.answer)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	n := 0
-	for err := range errs {
-		if n++; n <= 5 {
-			t.Error(err)
-		}
-	}
-	if n > 0 {
-		t.Errorf("%d of %d requests went wrong", n, requests)
-	}
-	families := scrape(t, url)
-	batches := metricValue(families, "gornn_serve_batch_rows")
-	rows := families["gornn_serve_batch_rows"].GetMetric()
-	sum := 0.0
-	for _, m := range rows {
-		sum += m.GetHistogram().GetSampleSum()
-	}
-	t.Logf("%v batches of %.1f rows on average", batches, sum/batches)
+	replay(t, client, clients, requests, pool)
+	logBatches(t, url)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -108,6 +109,69 @@ func instances(t testing.TB, texts ...string) string {
 		t.Fatal(err)
 	}
 	return string(body)
+}
+
+// recorded is a request and the answer it got alone.
+type recorded struct {
+	path, body string
+	status     int
+	answer     []byte
+}
+
+// record sends body to url alone and returns the request with its answer.
+func record(t testing.TB, client *http.Client, url, body string) recorded {
+	t.Helper()
+	status, answer := post(t, client, url, body)
+	return recorded{path: url, body: body, status: status, answer: answer}
+}
+
+// replay sends requests requests drawn from pool, from clients clients at
+// once, and reports those whose answer differs, in any byte, from the one
+// they got alone.
+func replay(t *testing.T, client *http.Client, clients, requests int, pool []recorded) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, requests)
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := c; i < requests; i += clients {
+				r := pool[(i*7919)%len(pool)]
+				resp, err := client.Post(r.path, "application/json", strings.NewReader(r.body))
+				if err != nil {
+					errs <- err
+					return
+				}
+				var body bytes.Buffer
+				_, err = body.ReadFrom(resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != r.status || !bytes.Equal(body.Bytes(), r.answer) {
+					errs <- fmt.Errorf("request %d to %s: %d %s (%v)\nalone: %d %s", i, r.path, resp.StatusCode, body.Bytes(), err, r.status, r.answer)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	n := 0
+	for err := range errs {
+		if n++; n <= 5 {
+			t.Error(err)
+		}
+	}
+	if n > 0 {
+		t.Errorf("%d of %d requests went wrong", n, requests)
+	}
+}
+
+// logBatches logs the batches each model of the server at url ran.
+func logBatches(t *testing.T, url string) {
+	t.Helper()
+	for _, m := range scrape(t, url)["gornn_serve_batch_rows"].GetMetric() {
+		h := m.GetHistogram()
+		t.Logf("%s: %d batches of %.1f rows on average", m.GetLabel()[0].GetValue(), h.GetSampleCount(), h.GetSampleSum()/float64(h.GetSampleCount()))
+	}
 }
 
 // scrape reads url's /metrics and parses it as Prometheus' text format.
@@ -254,7 +318,7 @@ func (g *gateModel) hold(c *call) error {
 }
 
 func (g *gateModel) stream(c *call) error {
-	st, err := c.stream()
+	st, err := c.reserveStream()
 	if err != nil {
 		return err
 	}

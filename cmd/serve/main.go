@@ -6,7 +6,16 @@
 //
 // Each -model is DIR (served as "default") or NAME=DIR; the "format" of the
 // directory's config.json picks the kind of model, and with it the methods
-// the model answers (a classifier, gornn-classifier/1, answers :predict).
+// the model answers:
+//
+//	gornn-classifier/1  :predict  a label per text
+//	gornn-tagger/1      :predict  a tag per token, the text split on white space
+//	gornn-seq2seq/1     :predict  the outputs of each text, with the request's
+//	                              "beam", "nbest", "alpha" and "max_len_ratio"
+//	                              (cmd/predict's flags; beam at most 16,
+//	                              max_len_ratio at most 10)
+//	gornn-lm/1          :predict  each text's perplexity and token log-probabilities
+//	                    :generate a continuation of a prompt
 //
 // Routes:
 //
@@ -14,6 +23,11 @@
 //	GET  /v1/models/NAME            the model's status and config.json
 //	POST /v1/models/NAME:predict    {"instances": ["text", ...]} -> {"predictions": [...]},
 //	                                each prediction as cmd/predict -json prints it
+//	POST /v1/models/NAME:generate   {"prompt", "max_tokens", "temperature", "top_k",
+//	                                "top_p", "seed", "stream"} -> the generation as
+//	                                cmd/generate -json prints it; with "stream": true,
+//	                                Server-Sent Events: "token" as each token is
+//	                                sampled, then "done" with the same answer
 //	GET  /healthz                   200 while the process runs
 //	GET  /readyz                    200 once the models are loaded, 503 while shutting down
 //	GET  /metrics                   Prometheus metrics
@@ -21,9 +35,10 @@
 // Errors are {"error": "..."} with the status that says why: 400 for a
 // malformed body, 404 for an unknown model, route or method, 405 for a
 // wrong HTTP method, 413 for a body over -max-body, 422 for too many
-// instances or tokens, 429 when -max-streams streams are open, 503 when
-// -max-in-flight requests are being answered (and from /readyz while the
-// server shuts down), 504 past -timeout.
+// instances or tokens (a text's, a prompt's, max_tokens; -max-tokens) or
+// for a text the model cannot read, 429 when -max-streams streams are
+// open, 503 when -max-in-flight requests are being answered (and from
+// /readyz while the server shuts down), 504 past -timeout.
 //
 // Every answer carries an X-Request-Id header (the client's, when it sent
 // a valid one) and a Server-Timing header, the milliseconds from the
@@ -31,7 +46,9 @@
 //
 // Requests that arrive together are merged into batches of at most
 // -max-batch texts of similar length (a dynamic batcher, like Triton's),
-// each text's answer identical, bit for bit, to the one it gets alone.
+// each text's answer identical, bit for bit, to the one it gets alone;
+// :generate runs per request, at most -workers at once per model (more
+// wait), and a client that goes away stops its generation.
 //
 // SIGTERM or SIGINT stops accepting connections, finishes the requests in
 // flight (up to -shutdown-timeout; a second signal cuts them off) and
@@ -71,9 +88,12 @@ func main() {
 }
 
 // kinds are the kinds of model served, by config.json format; a kind is
-// one file (classify.go).
+// one file (classify.go, tag.go, seq2seq.go, lm.go).
 var kinds = map[string]loader{
-	models.FormatV1: loadClassifier,
+	models.FormatV1:        loadClassifier,
+	models.TaggerFormatV1:  loadTagger,
+	models.LMFormatV1:      loadLanguageModel,
+	models.Seq2SeqFormatV1: loadSeq2Seq,
 }
 
 // config is the server's configuration, from its flags.
@@ -144,9 +164,9 @@ func parseFlags(args []string, stderr io.Writer) (config, int) {
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.IntVar(&cfg.batching.maxBatch, "max-batch", 64, "most texts a batch holds")
 	fs.DurationVar(&cfg.batching.maxWait, "max-wait", 2*time.Millisecond, "longest a text waits for requests already received to join its batch")
-	fs.IntVar(&cfg.batching.workers, "workers", runtime.GOMAXPROCS(0), "batches of one model run at once")
+	fs.IntVar(&cfg.batching.workers, "workers", runtime.GOMAXPROCS(0), "batches of one model, and generations of a language model, run at once")
 	fs.IntVar(&cfg.limits.maxInstances, "max-instances", 256, "most instances a request holds (422 past it)")
-	fs.IntVar(&cfg.limits.maxTokens, "max-tokens", 512, "most tokens a text has, after the model's own max_len (422 past it)")
+	fs.IntVar(&cfg.limits.maxTokens, "max-tokens", 512, "most tokens a text has, after the model's own max_len, and a language model generates per request (422 past it)")
 	fs.Int64Var(&cfg.maxBody, "max-body", 1<<20, "largest request body in bytes (413 past it)")
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "longest a request may take (504 past it)")
 	fs.IntVar(&cfg.maxInFlight, "max-in-flight", 256, "most requests answered at once (503 past it)")

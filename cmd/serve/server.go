@@ -446,15 +446,27 @@ func (s *server) modelRoute(w *recorder, r *http.Request, info *requestInfo, res
 	err := answer(c)
 	switch {
 	case err == nil:
-	case errors.Is(err, context.DeadlineExceeded):
-		writeError(w, errorf(http.StatusGatewayTimeout, "timed out after %v (-timeout)", s.cfg.timeout))
 	case errors.Is(err, context.Canceled):
 		w.status = statusClientClosed
 	case w.status != 0:
+		// A stream told the client (stream.fail).
 		s.log.Warn("error after the answer started", "id", info.id, "err", err.Error())
 	default:
-		writeError(w, err)
+		writeError(w, s.answerError(err))
 	}
+}
+
+// answerError returns the apiError that answers err: a 504 past the
+// request's timeout, err itself when it is an apiError, a 500 otherwise.
+func (s *server) answerError(err error) *apiError {
+	var api *apiError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return errorf(http.StatusGatewayTimeout, "timed out after %v (-timeout)", s.cfg.timeout)
+	case errors.As(err, &api):
+		return api
+	}
+	return errorf(http.StatusInternalServerError, "%s", err)
 }
 
 // readBody reads the request body: at most -max-body bytes (413 past it).

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -24,11 +23,7 @@ func TestRoutes(t *testing.T) {
 	url, s := startServer(t, cfg)
 	predict := "/v1/models/default:predict"
 	long := strings.Repeat("good ", 13)
-	cases := []struct {
-		name, method, path, body string
-		status                   int
-		want                     string // in the answer
-	}{
+	checkCalls(t, url, []callCase{
 		{"liveness", "GET", "/healthz", "", 200, `"status":"ok"`},
 		{"liveness by POST", "POST", "/healthz", "", 405, `POST \"/healthz\": want GET`},
 		{"readiness", "GET", "/readyz", "", 200, `"models":["default","gate"]`},
@@ -55,36 +50,7 @@ func TestRoutes(t *testing.T) {
 		{"too many tokens", "POST", predict, instances(t, "ok", long), 422, "instances[1] has 13 tokens, over the limit of 12"},
 		{"body too large", "POST", predict, instances(t, strings.Repeat("a", 3000)), 413, "request body of 3018 bytes, over the limit of 2048"},
 		{"method of another kind", "POST", "/v1/models/gate:predict", `{}`, 404, "(it has hold, stream)"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			req, err := http.NewRequest(c.method, url+c.path, strings.NewReader(c.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != c.status || !strings.Contains(string(body), c.want) {
-				t.Errorf("%s %s: %d %s\nwant %d with %s", c.method, c.path, resp.StatusCode, body, c.status, c.want)
-			}
-			if c.status >= 400 {
-				var e errorBody
-				if err := json.Unmarshal(body, &e); err != nil || e.Error == "" || resp.Header.Get("Content-Type") != "application/json" {
-					t.Errorf("error answer %q (%s) is not {\"error\": ...} JSON", body, resp.Header.Get("Content-Type"))
-				}
-			}
-			if !strings.HasPrefix(resp.Header.Get("Server-Timing"), "app;dur=") || resp.Header.Get("X-Request-Id") == "" {
-				t.Errorf("headers %v: want Server-Timing and X-Request-Id", resp.Header)
-			}
-			if c.status == 405 && resp.Header.Get("Allow") == "" {
-				t.Error("405 without an Allow header")
-			}
-		})
-	}
+	})
 
 	t.Run("request id", func(t *testing.T) {
 		for _, c := range []struct{ sent, kept string }{{"client-42", "client-42"}, {"a b", ""}} {
