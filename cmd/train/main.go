@@ -470,7 +470,7 @@ func trainRun(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	if writes {
-		summarize(stdout, o.Out, result)
+		summarize(stdout, o.Out, o.Task, result)
 	}
 	return nil
 }
@@ -556,7 +556,9 @@ func reportSkipped(w io.Writer, data *datasets.Prepared) {
 // maxSkippedShown bounds the skipped rows report lists one by one.
 const maxSkippedShown = 20
 
-func summarize(w io.Writer, out string, result *train.Result) {
+// summarize tells w how the run ended and where its model is, with the
+// command that uses it (cmd/generate for a language model).
+func summarize(w io.Writer, out, task string, result *train.Result) {
 	if len(result.Epochs) == 0 {
 		return
 	}
@@ -581,7 +583,7 @@ func summarize(w io.Writer, out string, result *train.Result) {
 	}
 	fmt.Fprintf(w, "\nmodel: %s\nmetrics: %s, %s\npredict: go run ./cmd/predict -model %s \"some text\"\n",
 		filepath.Join(out, train.BestDir), filepath.Join(out, train.MetricsFile), filepath.Join(out, train.CurvesFile), filepath.Join(out, train.BestDir))
-	if _, ok := last.Val["perplexity"]; ok { // a language model
+	if task == "lm" {
 		fmt.Fprintf(w, "generate: go run ./cmd/generate -model %s -prompt \"Some\"\n", filepath.Join(out, train.BestDir))
 	}
 }
