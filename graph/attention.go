@@ -242,7 +242,10 @@ func (a *Attention) composedStep(g *Graph, query *G.Node, memory, keys *Seq) (ou
 	weights = must(G.SoftMax(must(G.Add(all, mask)), 1))
 	var context *G.Node
 	for j := 0; j < steps; j++ {
-		aj := must(G.Reshape(must(G.Slice(weights, nil, G.S(j))), tensor.Shape{batch, 1}))
+		aj := weights // one step: [B, 1] already (Gorgonia's Slice of a one-column matrix fails at run time)
+		if steps > 1 {
+			aj = must(G.Reshape(must(G.Slice(weights, nil, G.S(j))), tensor.Shape{batch, 1}))
+		}
 		term := must(G.BroadcastHadamardProd(aj, values.step(j), []byte{1}, nil))
 		if context == nil {
 			context = term

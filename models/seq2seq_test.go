@@ -356,3 +356,26 @@ func closeValues(t *testing.T, what string, got, want []float64) {
 		}
 	}
 }
+
+// TestSeq2SeqOneTokenSource translates a one-token source with both graph
+// implementations; the composed one used to panic inside Gorgonia's run
+// loop (a slice of the one-column attention weights), which no caller can
+// recover.
+func TestSeq2SeqOneTokenSource(t *testing.T) {
+	_, _, src, tgt := toyData(t)
+	var outs [][]models.Translation
+	for _, impl := range []graph.Impl{graph.Fused, graph.Composed} {
+		m, err := models.NewSeq2Seq(toyConfig(), src, tgt, models.Options{Seed: 2, Impl: impl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := m.Translate([]string{"a"}, decode.Beam{})
+		if err != nil {
+			t.Fatalf("%v: %v", impl, err)
+		}
+		outs = append(outs, out)
+	}
+	if outs[0][0].Outputs[0].Text != outs[1][0].Outputs[0].Text {
+		t.Errorf("fused %q, composed %q", outs[0][0].Outputs[0].Text, outs[1][0].Outputs[0].Text)
+	}
+}
