@@ -319,8 +319,15 @@ func (k *recurrentKernel[T]) release() {
 // is in inBias) to the hidden one, in the rounding order of adding each
 // bias to its product first. It writes the gate activations in place
 // (k.act), the new state to k.h (and k.c) and k.hOut, row by row in one
-// pass.
+// pass. The float32 LSTM and GRU rows go to vecmath (fused_cell.go); the
+// Go rows here, the float64 path, give the same bits: every product that
+// meets a sum is rounded (T(x*y)), which keeps compilers from fusing the
+// two (arm64 and GOAMD64=v3 builds would), as in cellBackward.
 func (k *recurrentKernel[T]) stepForward(off, m int, inBias, stepBias []T) {
+	if k32 := k.float32Cells(); k32 != nil {
+		stepCells(k32, off, m, any(inBias).([]float32), any(stepBias).([]float32))
+		return
+	}
 	hidden, gh := k.hidden, k.gh
 	for r := 0; r < m; r++ {
 		a := k.act[(off+r)*gh : (off+r+1)*gh]
@@ -348,7 +355,7 @@ func (k *recurrentKernel[T]) stepForward(off, m int, inBias, stepBias []T) {
 			ig, f, g, o := a[:hidden], a[hidden:2*hidden], a[2*hidden:3*hidden], a[3*hidden:]
 			ig, f, g, tc, o, out = ig[:len(c)], f[:len(c)], g[:len(c)], tc[:len(c)], o[:len(c)], out[:len(c)]
 			for j, cj := range c {
-				cj = f[j]*cj + ig[j]*g[j]
+				cj = T(f[j]*cj) + T(ig[j]*g[j])
 				c[j], tc[j] = cj, cj
 			}
 			tanhs(tc)
@@ -372,11 +379,11 @@ func (k *recurrentKernel[T]) stepForward(off, m int, inBias, stepBias []T) {
 			hpN, bN, sN = hpN[:len(n)], bN[:len(n)], sN[:len(n)]
 			for j, v := range n {
 				hn[j] = hpN[j] + sN[j]
-				n[j] = (v + bN[j]) + hn[j]*rg[j]
+				n[j] = (v + bN[j]) + T(hn[j]*rg[j])
 			}
 			tanhs(n)
 			for j, nj := range n {
-				out[j] = (h[j]-nj)*z[j] + nj
+				out[j] = T((h[j]-nj)*z[j]) + nj
 			}
 		}
 		copy(h, out)
@@ -469,6 +476,10 @@ func (k *recurrentKernel[T]) backward(outGrad G.Value) error {
 // running state gradients of row r: k.dh becomes the part of dh_prev that
 // does not pass through W_hh, k.dc becomes dc_prev.
 func (k *recurrentKernel[T]) cellBackward(j, r int, dOut []T) {
+	if k32 := k.float32Cells(); k32 != nil {
+		cellBackwardCells(k32, j, r, any(dOut).([]float32))
+		return
+	}
 	hidden, gh := k.hidden, k.gh
 	act := k.act[j*gh : (j+1)*gh]
 	dGx := k.dGx[j*gh : (j+1)*gh]
@@ -496,10 +507,10 @@ func (k *recurrentKernel[T]) cellBackward(j, r int, dOut []T) {
 		for i := range dh {
 			ig, f, g, o := act[i], act[hidden+i], act[2*hidden+i], act[3*hidden+i]
 			dhi := dh[i] + dOut[i]
-			dci := dc[i] + dhi*o*(1-tc[i]*tc[i])
+			dci := dc[i] + T(dhi*o*(1-T(tc[i]*tc[i])))
 			dGx[i] = dci * g * ig * (1 - ig)
 			dGx[hidden+i] = dci * cPrev[i] * f * (1 - f)
-			dGx[2*hidden+i] = dci * ig * (1 - g*g)
+			dGx[2*hidden+i] = dci * ig * (1 - T(g*g))
 			dGx[3*hidden+i] = dhi * tc[i] * o * (1 - o)
 			dc[i] = dci * f
 			dh[i] = 0
@@ -511,7 +522,7 @@ func (k *recurrentKernel[T]) cellBackward(j, r int, dOut []T) {
 		for i := range dh {
 			rg, z, n := act[i], act[hidden+i], act[2*hidden+i]
 			dhi := dh[i] + dOut[i]
-			dn := dhi * (1 - z) * (1 - n*n)
+			dn := dhi * (1 - z) * (1 - T(n*n))
 			dr := dn * hn[i] * rg * (1 - rg)
 			dz := dhi * (hPrev[i] - n) * z * (1 - z)
 			dGx[i], dGx[hidden+i], dGx[2*hidden+i] = dr, dz, dn

@@ -1,5 +1,6 @@
 // Package vecmath holds gornn's float32 elementwise functions over slices,
 // vectorised: the sigmoid and tanh of the fused recurrent kernels' gates,
+// the whole pointwise step of an LSTM or GRU row, forward and backward,
 // and the exponential and exponential-sum of a softmax / cross-entropy
 // over a large vocabulary.
 //
@@ -17,6 +18,12 @@
 //	m := slices.Max(row)
 //	sum := vecmath.ExpSum32(row, m)   // row[i] = e^(row[i] - m)
 //	// softmax: row[i] / sum;  log-sum-exp: m + log(sum)
+//
+// LSTMCell32 and GRUCell32 compute the pointwise part of one row of an
+// LSTM or GRU step, after its two matrix products: the bias sums, the
+// gates' activations (written in place), the new state and output;
+// LSTMCellGrad32 and GRUCellGrad32 the pre-activation gradients of the
+// backward step. Each is one pass over the row's columns, 8 at a time.
 //
 // All pass NaNs through (ExpSum32 as the quiet NaN 0x7fc00000), allocate
 // nothing and are safe for concurrent use on disjoint slices. Backend
@@ -44,12 +51,18 @@
 //	e^a:         n = round(a·log2e) by adding 1.5·2^23;  r = a - n·ln2Hi - n·ln2Lo
 //	             m = r + r²(p0 + r(p1 + r(p2 + r(p3 + r(p4 + r·p5)))))   (Horner)
 //
+//	cells:       the equations in each cell function's doc comment, one
+//	             float32 operation at a time, Sigmoid32 and Tanh32 as above
+//	             (a NaN that meets another NaN keeps either's payload)
+//
 // The pure-Go code rounds every product explicitly (float32(x*y)): the Go
 // specification lets compilers fuse x*y + z into one FMA, and arm64 and
 // GOAMD64=v3 builds do, which changed the bits of the scalar code this
 // package replaces. The assembly uses no FMA. TestGolden pins a hash of
 // the results to that scalar code's (built without fusion), TestGoldenExp
-// those of Exp32 and ExpSum32 as first written. With -args -exhaustive,
+// those of Exp32 and ExpSum32 as first written, TestCellGolden those of
+// the cell kernels, which give the bits of graph's scalar rows
+// (graph's TestCellKernelsMatchGoRows). With -args -exhaustive,
 // TestExhaustive compares the backends on all 2^32 inputs of the three
 // elementwise functions (7.5 minutes on the shared 2-core VM) and
 // TestExpAccuracyExhaustive measures Exp32 against math.Exp on every
@@ -64,7 +77,12 @@
 // per-block dependency chain is about 30 operations long, so the loop
 // interleaves three blocks instruction by instruction; ExpSum32 adds the
 // three to its one vector of lane sums in order. A tail of fewer than 8
-// floats is computed in an 8-float stack buffer by the same kernel.
+// floats is computed in an 8-float stack buffer by the same kernel. The
+// cell kernels run the activations' steps on each gate's blocks in place,
+// three blocks of 8 columns at a time, between the steps of the cell; the
+// last H mod 8 columns of a row go through a buffer of 8-column rows,
+// moved in and out with masked loads and stores (VMASKMOVPS), which touch
+// nothing past the row.
 //
 // generic (every other GOARCH, amd64 without AVX2, or the purego build
 // tag): the same operations in pure Go, one element at a time; also the
@@ -81,4 +99,6 @@
 // and these double at load 8:
 //
 //	go test -run '^$' -bench 'Sigmoid32|Tanh32|Exp' -cpu 1 ./graph/internal/vecmath/
+//
+// BenchmarkCell times the cell kernels, one row of H = 128 or 100.
 package vecmath

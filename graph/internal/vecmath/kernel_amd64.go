@@ -134,6 +134,9 @@ func splatBits(b uint32) [8]uint32 { return [8]uint32{b, b, b, b, b, b, b, b} }
 
 func init() {
 	if hasAVX2FMA() {
-		native = &kernels{name: "avx2", sigmoid: sigmoidAVX2, tanh: tanhAVX2, exp: expAVX2, expSum: expSumAVX2}
+		native = &kernels{
+			name: "avx2", sigmoid: sigmoidAVX2, tanh: tanhAVX2, exp: expAVX2, expSum: expSumAVX2,
+			lstmCell: lstmCellAVX2, gruCell: gruCellAVX2, lstmCellGrad: lstmCellGradAVX2, gruCellGrad: gruCellGradAVX2,
+		}
 	}
 }

@@ -192,3 +192,396 @@ TEXT ·expSum8(SB), NOSPLIT, $0-32
 	VMOVUPS Y13, (SI)
 	VZEROUPPER
 	RET
+
+// The cell kernels (cell.go): one row of an LSTM or GRU step, the gate
+// rows at a stride of H floats, in blocks of 8 columns j. Each kernel
+// takes the row's slices as pointers, the stride in bytes and the number
+// of blocks; the Go wrappers (cell_amd64.go) pass the full blocks, then a
+// partial one in stack buffers of stride 8. The forward kernels are step
+// macros like the activations', for BLOCKS3 and BLOCK1, each step of a
+// cell computing the bias sums or the state for one block at the
+// column offset off, with the block's registers (a, t, r, q); the
+// activations then run in place on one gate's blocks at DI. The order of
+// the float32 operations is that of cell_generic.go: VADDPS and VMULPS
+// commute, as the IEEE operations do, but the association of every sum
+// and product is the Go code's.
+
+// The LSTM forward: R8 gates, R9 bias, R10 hp (gate k at k·R11 bytes, o
+// at R12 = 3·R11), AX c, BX tanhC, DX h, SI out; each advances with the
+// columns.
+#define LSTM_SUMS(off, a, t, r, q) \
+	VMOVUPS off(R8), a; VADDPS off(R9), a, a; VADDPS off(R10), a, a; VMOVUPS a, off(R8); \
+	VMOVUPS off(R8)(R11*1), t; VADDPS off(R9)(R11*1), t, t; VADDPS off(R10)(R11*1), t, t; VMOVUPS t, off(R8)(R11*1); \
+	VMOVUPS off(R8)(R11*2), r; VADDPS off(R9)(R11*2), r, r; VADDPS off(R10)(R11*2), r, r; VMOVUPS r, off(R8)(R11*2); \
+	VMOVUPS off(R8)(R12*1), q; VADDPS off(R9)(R12*1), q, q; VADDPS off(R10)(R12*1), q, q; VMOVUPS q, off(R8)(R12*1)
+
+// c = f·c + i·g, stored to c and to tanhC (for Tanh in place).
+#define LSTM_C(off, a, t, r, q) \
+	VMOVUPS off(R8)(R11*1), a; VMULPS off(AX), a, a; \
+	VMOVUPS off(R8), t; VMULPS off(R8)(R11*2), t, t; \
+	VADDPS t, a, a; VMOVUPS a, off(AX); VMOVUPS a, off(BX)
+
+// h = out = o·tanh(c).
+#define LSTM_H(off, a, t, r, q) \
+	VMOVUPS off(R8)(R12*1), a; VMULPS off(BX), a, a; VMOVUPS a, off(DX); VMOVUPS a, off(SI)
+
+#define LSTM_CELL(X) \
+	X(LSTM_SUMS);                               \
+	MOVQ R8, DI; SIGMOID(X);                    \
+	LEAQ (R8)(R11*1), DI; SIGMOID(X);           \
+	LEAQ (R8)(R11*2), DI; TANH(X);              \
+	LEAQ (R8)(R12*1), DI; SIGMOID(X);           \
+	X(LSTM_C); MOVQ BX, DI; TANH(X); X(LSTM_H)
+
+#define LSTM_ADVANCE(n) \
+	ADDQ $n, R8; ADDQ $n, R9; ADDQ $n, R10; ADDQ $n, AX; ADDQ $n, BX; ADDQ $n, DX; ADDQ $n, SI
+
+// The GRU forward: R8 gates, R9 biasIH, R10 biasHH, R12 hp (gate k at
+// k·R11 bytes), AX hn, DX h, SI out.
+// r and z: (gates + biasIH) + (hp + biasHH).
+#define GRU_RZ(off, a, t, r, q) \
+	VMOVUPS off(R8), a; VADDPS off(R9), a, a; VMOVUPS off(R12), t; VADDPS off(R10), t, t; VADDPS t, a, a; VMOVUPS a, off(R8); \
+	VMOVUPS off(R8)(R11*1), r; VADDPS off(R9)(R11*1), r, r; VMOVUPS off(R12)(R11*1), q; VADDPS off(R10)(R11*1), q, q; VADDPS q, r, r; VMOVUPS r, off(R8)(R11*1)
+
+// hn = hp_n + biasHH_n; n = (gates_n + biasIH_n) + hn·r.
+#define GRU_N(off, a, t, r, q) \
+	VMOVUPS off(R12)(R11*2), t; VADDPS off(R10)(R11*2), t, t; VMOVUPS t, off(AX); \
+	VMULPS off(R8), t, t; \
+	VMOVUPS off(R8)(R11*2), a; VADDPS off(R9)(R11*2), a, a; VADDPS t, a, a; VMOVUPS a, off(R8)(R11*2)
+
+// h = out = (h - n)·z + n.
+#define GRU_H(off, a, t, r, q) \
+	VMOVUPS off(R8)(R11*2), a; VMOVUPS off(DX), t; VSUBPS a, t, t; VMULPS off(R8)(R11*1), t, t; VADDPS a, t, t; \
+	VMOVUPS t, off(DX); VMOVUPS t, off(SI)
+
+#define GRU_CELL(X) \
+	X(GRU_RZ);                                          \
+	MOVQ R8, DI; SIGMOID(X);                            \
+	LEAQ (R8)(R11*1), DI; SIGMOID(X);                   \
+	X(GRU_N); LEAQ (R8)(R11*2), DI; TANH(X); X(GRU_H)
+
+#define GRU_ADVANCE(n) \
+	ADDQ $n, R8; ADDQ $n, R9; ADDQ $n, R10; ADDQ $n, R12; ADDQ $n, AX; ADDQ $n, DX; ADDQ $n, SI
+
+// COLUMNS_LOOP runs CELL over CX blocks: CELL(BLOCKS3) while three or
+// more remain, then CELL(BLOCK1), ADVANCE moving the pointers past them.
+#define COLUMNS_LOOP(CELL, ADVANCE, three, one, done) \
+	LOAD_CONSTS;          \
+	CMPQ CX, $3;          \
+	JLT  one;             \
+three:                    \
+	CELL(BLOCKS3);        \
+	ADVANCE(96);          \
+	SUBQ $3, CX;          \
+	CMPQ CX, $3;          \
+	JGE  three;           \
+one:                      \
+	TESTQ CX, CX;         \
+	JZ    done;           \
+	CELL(BLOCK1);         \
+	ADVANCE(32);          \
+	DECQ  CX;             \
+	JMP   one;            \
+done:
+
+// func lstmCell8(gates, bias, hp, c, tanhC, h, out *float32, stride, blocks int)
+TEXT ·lstmCell8(SB), NOSPLIT, $0-72
+	MOVQ gates+0(FP), R8
+	MOVQ bias+8(FP), R9
+	MOVQ hp+16(FP), R10
+	MOVQ c+24(FP), AX
+	MOVQ tanhC+32(FP), BX
+	MOVQ h+40(FP), DX
+	MOVQ out+48(FP), SI
+	MOVQ stride+56(FP), R11
+	MOVQ blocks+64(FP), CX
+	LEAQ (R11)(R11*2), R12
+	COLUMNS_LOOP(LSTM_CELL, LSTM_ADVANCE, lstm_three, lstm_one, lstm_done)
+	VZEROUPPER
+	RET
+
+// func gruCell8(gates, biasIH, biasHH, hp, hn, h, out *float32, stride, blocks int)
+TEXT ·gruCell8(SB), NOSPLIT, $0-72
+	MOVQ gates+0(FP), R8
+	MOVQ biasIH+8(FP), R9
+	MOVQ biasHH+16(FP), R10
+	MOVQ hp+24(FP), R12
+	MOVQ hn+32(FP), AX
+	MOVQ h+40(FP), DX
+	MOVQ out+48(FP), SI
+	MOVQ stride+56(FP), R11
+	MOVQ blocks+64(FP), CX
+	COLUMNS_LOOP(GRU_CELL, GRU_ADVANCE, gru_three, gru_one, gru_done)
+	VZEROUPPER
+	RET
+
+// The backward kernels are short chains: one block per iteration, Y15
+// holding 1.
+
+// The LSTM backward: R8 dGates, R9 gates (gate k at k·R11 bytes, R12 =
+// 3·R11), AX cPrev, BX tanhC, DX dOut, SI dh, DI dc.
+#define LSTM_GRAD \
+	VMOVUPS (SI), Y0; VADDPS (DX), Y0, Y0;                     /* dhj = dh + dOut */          \
+	VMOVUPS (BX), Y1; VMOVUPS (R9)(R12*1), Y2;                 /* tanhC, o */                 \
+	VMULPS Y2, Y0, Y3; VMULPS Y1, Y1, Y4; VSUBPS Y4, Y15, Y4;                                 \
+	VMULPS Y4, Y3, Y3; VADDPS (DI), Y3, Y3;                    /* dcj */                      \
+	VMOVUPS (R9), Y5; VMOVUPS (R9)(R11*1), Y6; VMOVUPS (R9)(R11*2), Y7; /* i, f, g */         \
+	VMULPS Y7, Y3, Y8; VMULPS Y5, Y8, Y8; VSUBPS Y5, Y15, Y9; VMULPS Y9, Y8, Y8;              \
+	VMOVUPS Y8, (R8);                                          /* ((dcj·g)·i)·(1 - i) */      \
+	VMULPS (AX), Y3, Y10; VMULPS Y6, Y10, Y10; VSUBPS Y6, Y15, Y11; VMULPS Y11, Y10, Y10;     \
+	VMOVUPS Y10, (R8)(R11*1);                                  /* ((dcj·cPrev)·f)·(1 - f) */  \
+	VMULPS Y5, Y3, Y12; VMULPS Y7, Y7, Y13; VSUBPS Y13, Y15, Y13; VMULPS Y13, Y12, Y12;       \
+	VMOVUPS Y12, (R8)(R11*2);                                  /* (dcj·i)·(1 - g·g) */        \
+	VMULPS Y1, Y0, Y8; VMULPS Y2, Y8, Y8; VSUBPS Y2, Y15, Y9; VMULPS Y9, Y8, Y8;              \
+	VMOVUPS Y8, (R8)(R12*1);                                   /* ((dhj·tanhC)·o)·(1 - o) */  \
+	VMULPS Y6, Y3, Y3; VMOVUPS Y3, (DI);                       /* dc = dcj·f */               \
+	VXORPS Y0, Y0, Y0; VMOVUPS Y0, (SI)                        /* dh = 0 */
+
+#define LSTM_GRAD_ADVANCE \
+	ADDQ $32, R8; ADDQ $32, R9; ADDQ $32, AX; ADDQ $32, BX; ADDQ $32, DX; ADDQ $32, SI; ADDQ $32, DI
+
+// The GRU backward: R8 dGx, R10 dGh, R9 gates (gate k at k·R11 bytes), AX
+// hPrev, BX hn, DX dOut, SI dh.
+#define GRU_GRAD \
+	VMOVUPS (SI), Y0; VADDPS (DX), Y0, Y0;                     /* dhj = dh + dOut */          \
+	VMOVUPS (R9), Y1; VMOVUPS (R9)(R11*1), Y2; VMOVUPS (R9)(R11*2), Y3; /* r, z, n */         \
+	VSUBPS Y2, Y15, Y4; VMULPS Y4, Y0, Y5;                                                    \
+	VMULPS Y3, Y3, Y6; VSUBPS Y6, Y15, Y6; VMULPS Y6, Y5, Y5;  /* dn = (dhj·(1 - z))·(1 - n·n) */ \
+	VMULPS (BX), Y5, Y7; VMULPS Y1, Y7, Y7; VSUBPS Y1, Y15, Y8;                               \
+	VMULPS Y8, Y7, Y7;                                         /* dr = ((dn·hn)·r)·(1 - r) */ \
+	VMOVUPS (AX), Y9; VSUBPS Y3, Y9, Y9; VMULPS Y9, Y0, Y9; VMULPS Y2, Y9, Y9;                \
+	VMULPS Y4, Y9, Y9;                                         /* dz = ((dhj·(hPrev - n))·z)·(1 - z) */ \
+	VMULPS Y1, Y5, Y10;                                        /* dn·r */                     \
+	VMULPS Y2, Y0, Y0;                                         /* dh = dhj·z */               \
+	VMOVUPS Y7, (R8); VMOVUPS Y9, (R8)(R11*1); VMOVUPS Y5, (R8)(R11*2);                       \
+	VMOVUPS Y7, (R10); VMOVUPS Y9, (R10)(R11*1); VMOVUPS Y10, (R10)(R11*2);                   \
+	VMOVUPS Y0, (SI)
+
+#define GRU_GRAD_ADVANCE \
+	ADDQ $32, R8; ADDQ $32, R10; ADDQ $32, R9; ADDQ $32, AX; ADDQ $32, BX; ADDQ $32, DX; ADDQ $32, SI
+
+// func lstmCellGrad8(dGates, gates, cPrev, tanhC, dOut, dh, dc *float32, stride, blocks int)
+TEXT ·lstmCellGrad8(SB), NOSPLIT, $0-72
+	MOVQ    dGates+0(FP), R8
+	MOVQ    gates+8(FP), R9
+	MOVQ    cPrev+16(FP), AX
+	MOVQ    tanhC+24(FP), BX
+	MOVQ    dOut+32(FP), DX
+	MOVQ    dh+40(FP), SI
+	MOVQ    dc+48(FP), DI
+	MOVQ    stride+56(FP), R11
+	MOVQ    blocks+64(FP), CX
+	LEAQ    (R11)(R11*2), R12
+	VMOVUPS C_ONE, Y15
+	TESTQ   CX, CX
+	JZ      lstm_grad_done
+
+lstm_grad_loop:
+	LSTM_GRAD
+	LSTM_GRAD_ADVANCE
+	DECQ CX
+	JNZ  lstm_grad_loop
+
+lstm_grad_done:
+	VZEROUPPER
+	RET
+
+// func gruCellGrad8(dGx, dGh, gates, hPrev, hn, dOut, dh *float32, stride, blocks int)
+TEXT ·gruCellGrad8(SB), NOSPLIT, $0-72
+	MOVQ    dGx+0(FP), R8
+	MOVQ    dGh+8(FP), R10
+	MOVQ    gates+16(FP), R9
+	MOVQ    hPrev+24(FP), AX
+	MOVQ    hn+32(FP), BX
+	MOVQ    dOut+40(FP), DX
+	MOVQ    dh+48(FP), SI
+	MOVQ    stride+56(FP), R11
+	MOVQ    blocks+64(FP), CX
+	VMOVUPS C_ONE, Y15
+	TESTQ   CX, CX
+	JZ      gru_grad_done
+
+gru_grad_loop:
+	GRU_GRAD
+	GRU_GRAD_ADVANCE
+	DECQ CX
+	JNZ  gru_grad_loop
+
+gru_grad_done:
+	VZEROUPPER
+	RET
+
+// The partial block: the tail kernels take the row's pointers at its
+// first column past the full blocks, the stride, the lane mask of the
+// columns that remain (mask, 8 int32s: -1 for each of them, then 0s) and
+// a cellTail buffer (R13, cell_amd64.go): its gate-wide rows G0.., each 4
+// blocks of 8 floats, then its state rows S0... They load the columns into
+// the buffer with VMASKMOVPS (zeros in the other lanes; nothing past the
+// row is read), run the cell's one-block step on the buffer (stride 32
+// bytes) and store its outputs back with VMASKMOVPS (nothing past the
+// row is written). CX and Y13 hold the mask; DI points at the row.
+#define G0 0
+#define G1 128
+#define G2 256
+#define G3 384
+#define S0 512
+#define S1 544
+#define S2 576
+#define S3 608
+#define S4 640
+
+// IN1 and OUT1 move one block of the row arg to the buffer at off and
+// back; IN3, IN4, OUT3 and OUT4 the blocks of 3 or 4 gates.
+#define IN1(arg, off) \
+	MOVQ arg, DI; VMASKMOVPS (DI), Y13, Y0; VMOVUPS Y0, off(R13)
+
+#define IN3(arg, off) \
+	MOVQ arg, DI;                                                    \
+	VMASKMOVPS (DI), Y13, Y0; VMOVUPS Y0, off(R13);                  \
+	VMASKMOVPS (DI)(R11*1), Y13, Y1; VMOVUPS Y1, off+32(R13);        \
+	VMASKMOVPS (DI)(R11*2), Y13, Y2; VMOVUPS Y2, off+64(R13)
+
+#define IN4(arg, off) \
+	IN3(arg, off); VMASKMOVPS (DI)(R12*1), Y13, Y3; VMOVUPS Y3, off+96(R13)
+
+#define OUT1(arg, off) \
+	MOVQ arg, DI; VMOVUPS off(R13), Y0; VMASKMOVPS Y0, Y13, (DI)
+
+#define OUT3(arg, off) \
+	MOVQ arg, DI;                                                    \
+	VMOVUPS off(R13), Y0; VMASKMOVPS Y0, Y13, (DI);                  \
+	VMOVUPS off+32(R13), Y1; VMASKMOVPS Y1, Y13, (DI)(R11*1);        \
+	VMOVUPS off+64(R13), Y2; VMASKMOVPS Y2, Y13, (DI)(R11*2)
+
+#define OUT4(arg, off) \
+	OUT3(arg, off); VMOVUPS off+96(R13), Y3; VMASKMOVPS Y3, Y13, (DI)(R12*1)
+
+// TAIL_END, with R11 the row's stride again, sets R12 to 3·R11 and Y13
+// to the mask at CX (the backward steps use Y13) for the OUT macros;
+// TAIL_START, with R11 the row's stride and CX the mask, does the same
+// first.
+#define TAIL_END \
+	LEAQ (R11)(R11*2), R12; VMOVUPS (CX), Y13
+
+// The buffer's stride, 8 floats, for the step.
+#define BUFFER_STRIDE \
+	MOVQ $32, R11; MOVQ $96, R12
+
+// func lstmCellTail8(gates, bias, hp, c, tanhC, h, out *float32, stride int, mask *int32, t *cellTail)
+TEXT ·lstmCellTail8(SB), NOSPLIT, $0-80
+	MOVQ stride+56(FP), R11
+	MOVQ mask+64(FP), CX
+	MOVQ t+72(FP), R13
+	TAIL_END
+	IN4(gates+0(FP), G0)
+	IN4(bias+8(FP), G1)
+	IN4(hp+16(FP), G2)
+	IN1(c+24(FP), S0)
+	BUFFER_STRIDE
+	LEAQ G0(R13), R8
+	LEAQ G1(R13), R9
+	LEAQ G2(R13), R10
+	LEAQ S0(R13), AX
+	LEAQ S1(R13), BX
+	LEAQ S2(R13), DX
+	LEAQ S3(R13), SI
+	LOAD_CONSTS
+	LSTM_CELL(BLOCK1)
+	MOVQ stride+56(FP), R11
+	TAIL_END
+	OUT4(gates+0(FP), G0)
+	OUT1(c+24(FP), S0)
+	OUT1(tanhC+32(FP), S1)
+	OUT1(h+40(FP), S2)
+	OUT1(out+48(FP), S3)
+	VZEROUPPER
+	RET
+
+// func gruCellTail8(gates, biasIH, biasHH, hp, hn, h, out *float32, stride int, mask *int32, t *cellTail)
+TEXT ·gruCellTail8(SB), NOSPLIT, $0-80
+	MOVQ stride+56(FP), R11
+	MOVQ mask+64(FP), CX
+	MOVQ t+72(FP), R13
+	TAIL_END
+	IN3(gates+0(FP), G0)
+	IN3(biasIH+8(FP), G1)
+	IN3(biasHH+16(FP), G2)
+	IN3(hp+24(FP), G3)
+	IN1(h+40(FP), S1)
+	BUFFER_STRIDE
+	LEAQ G0(R13), R8
+	LEAQ G1(R13), R9
+	LEAQ G2(R13), R10
+	LEAQ G3(R13), R12
+	LEAQ S0(R13), AX
+	LEAQ S1(R13), DX
+	LEAQ S2(R13), SI
+	LOAD_CONSTS
+	GRU_CELL(BLOCK1)
+	MOVQ stride+56(FP), R11
+	TAIL_END
+	OUT3(gates+0(FP), G0)
+	OUT1(hn+32(FP), S0)
+	OUT1(h+40(FP), S1)
+	OUT1(out+48(FP), S2)
+	VZEROUPPER
+	RET
+
+// func lstmCellGradTail8(dGates, gates, cPrev, tanhC, dOut, dh, dc *float32, stride int, mask *int32, t *cellTail)
+TEXT ·lstmCellGradTail8(SB), NOSPLIT, $0-80
+	MOVQ stride+56(FP), R11
+	MOVQ mask+64(FP), CX
+	MOVQ t+72(FP), R13
+	TAIL_END
+	IN4(gates+8(FP), G1)
+	IN1(cPrev+16(FP), S0)
+	IN1(tanhC+24(FP), S1)
+	IN1(dOut+32(FP), S2)
+	IN1(dh+40(FP), S3)
+	IN1(dc+48(FP), S4)
+	BUFFER_STRIDE
+	LEAQ    G0(R13), R8
+	LEAQ    G1(R13), R9
+	LEAQ    S0(R13), AX
+	LEAQ    S1(R13), BX
+	LEAQ    S2(R13), DX
+	LEAQ    S3(R13), SI
+	LEAQ    S4(R13), DI
+	VMOVUPS C_ONE, Y15
+	LSTM_GRAD
+	MOVQ stride+56(FP), R11
+	TAIL_END
+	OUT4(dGates+0(FP), G0)
+	OUT1(dh+40(FP), S3)
+	OUT1(dc+48(FP), S4)
+	VZEROUPPER
+	RET
+
+// func gruCellGradTail8(dGx, dGh, gates, hPrev, hn, dOut, dh *float32, stride int, mask *int32, t *cellTail)
+TEXT ·gruCellGradTail8(SB), NOSPLIT, $0-80
+	MOVQ stride+56(FP), R11
+	MOVQ mask+64(FP), CX
+	MOVQ t+72(FP), R13
+	TAIL_END
+	IN3(gates+16(FP), G2)
+	IN1(hPrev+24(FP), S0)
+	IN1(hn+32(FP), S1)
+	IN1(dOut+40(FP), S2)
+	IN1(dh+48(FP), S3)
+	BUFFER_STRIDE
+	LEAQ    G0(R13), R8
+	LEAQ    G1(R13), R10
+	LEAQ    G2(R13), R9
+	LEAQ    S0(R13), AX
+	LEAQ    S1(R13), BX
+	LEAQ    S2(R13), DX
+	LEAQ    S3(R13), SI
+	VMOVUPS C_ONE, Y15
+	GRU_GRAD
+	MOVQ stride+56(FP), R11
+	TAIL_END
+	OUT3(dGx+0(FP), G0)
+	OUT3(dGh+8(FP), G1)
+	OUT1(dh+48(FP), S3)
+	VZEROUPPER
+	RET

@@ -7,11 +7,17 @@ type kernels struct {
 	tanh    func([]float32)
 	exp     func([]float32)
 	expSum  func([]float32, float32) float32
+
+	// the cell kernels, given slices of the documented lengths
+	lstmCell, gruCell, lstmCellGrad, gruCellGrad func(a, b, c, d, e, f, g []float32)
 }
 
 // generic is the portable pure-Go implementation, the reference for the
 // others.
-var generic = &kernels{name: "generic", sigmoid: sigmoidGeneric, tanh: tanhGeneric, exp: expGeneric, expSum: expSumGeneric}
+var generic = &kernels{
+	name: "generic", sigmoid: sigmoidGeneric, tanh: tanhGeneric, exp: expGeneric, expSum: expSumGeneric,
+	lstmCell: lstmCellGeneric, gruCell: gruCellGeneric, lstmCellGrad: lstmCellGradGeneric, gruCellGrad: gruCellGradGeneric,
+}
 
 // native is the fastest implementation for this machine, chosen at init.
 var native = generic
