@@ -120,9 +120,10 @@ v=1
 case "$LD_LIBRARY_PATH" in *openmp*) v=2;; esac
 case "$*" in
 *--trial-threads*)
-	awk -v b=$b -v v=$v -v lib="${LD_LIBRARY_PATH%%:*}" 'BEGIN {
+	n=$(echo "$*" | sed 's/.*--trial-threads \([0-9]*\).*/\1/')
+	awk -v b=$b -v v=$v -v n=$n -v lib="${LD_LIBRARY_PATH%%:*}" 'BEGIN {
 		printf "{\"blas\": \"loaded %s/libblas.so.3\", \"batch_tokens\": [100, 100], \"trials\": [", lib
-		for (n = 1; n <= 2; n++) printf "%s{\"torch_threads\": %d, \"batch_seconds\": [%g, %g]}", (n > 1 ? ", " : ""), n, 1/(b*v*n), 1/(b*v*n)
+		printf "{\"torch_threads\": %d, \"batch_seconds\": [%g, %g]}", n, 1/(b*v*n), 1/(b*v*n)
 		print "]}"
 	}';;
 *)

@@ -365,17 +365,17 @@ func (r *runner) benchMode(name, mode, dir string, o options) (measurement, erro
 }
 
 // search times PyTorch on config name in mode under every setting: each
-// OpenBLAS build of r.variants with OPENBLAS_NUM_THREADS 1 or -threads, one
-// process each, which times torch.set_num_threads 1 and -threads in turn
-// on the same -trial-steps batches (every request for latency). It
-// returns the trials fastest first; a setting whose process failed is in
-// them, saying why.
+// OpenBLAS build of r.variants with OPENBLAS_NUM_THREADS 1 or -threads and
+// torch.set_num_threads (and OMP_NUM_THREADS) 1 or -threads, one process
+// per setting, on the same -trial-steps batches (every request for
+// latency). One process per thread count, not one switching the count
+// between batches: switching resizes the OpenMP team at every batch,
+// which slowed the 2-thread trials up to 5x (GRU inference: 76k tokens/s
+// in a switching trial, 390k in a run of its own) and made the search
+// pick slower settings. It returns the trials fastest first; a setting
+// whose process failed is in them, saying why.
 func (r *runner) search(name, mode, dir string, o options) ([]trial, error) {
 	counts := threadCounts(o.threads)
-	var countList []string
-	for _, n := range counts {
-		countList = append(countList, strconv.Itoa(n))
-	}
 	steps := strconv.Itoa(o.trials)
 	if mode == modeLatency {
 		steps = "0"
@@ -384,28 +384,30 @@ func (r *runner) search(name, mode, dir string, o options) ([]trial, error) {
 	fmt.Fprintf(r.log, "%s %s, PyTorch settings:", name, mode)
 	for _, variant := range r.variants {
 		for _, blasThreads := range counts {
-			base := torchSetting{OpenBLAS: variant, BLASThreads: blasThreads}
-			cmd := exec.Command(r.python, r.script, "--mode", mode, "--dir", dir, "--steps", steps, "--trial-threads", strings.Join(countList, ","))
-			cmd.Env = append(os.Environ(), base.env(slices.Max(counts))...)
-			r.waitIdle()
-			var out trialOutput
-			text, err := capture(cmd)
-			if err == nil {
-				err = errors.Wrapf(json.Unmarshal(text, &out), "%s printed %q", r.script, text)
-			}
-			got := out.trials(base)
-			if err != nil {
-				got = nil
-				for _, n := range counts {
-					s := base
-					s.TorchThreads = n
-					got = append(got, trial{torchSetting: s, Failed: err.Error()})
+			for _, torchThreads := range counts {
+				base := torchSetting{OpenBLAS: variant, BLASThreads: blasThreads}
+				cmd := exec.Command(r.python, r.script, "--mode", mode, "--dir", dir, "--steps", steps, "--trial-threads", strconv.Itoa(torchThreads))
+				cmd.Env = append(os.Environ(), base.env(torchThreads)...)
+				r.waitIdle()
+				var out trialOutput
+				text, err := capture(cmd)
+				if err == nil {
+					err = errors.Wrapf(json.Unmarshal(text, &out), "%s printed %q", r.script, text)
 				}
+				got := out.trials(base)
+				if err == nil && len(got) != 1 {
+					err = errors.Errorf("%s timed %d thread counts, want 1", r.script, len(got))
+				}
+				if err != nil {
+					s := base
+					s.TorchThreads = torchThreads
+					got = []trial{{torchSetting: s, Failed: err.Error()}}
+				}
+				for _, t := range got {
+					fmt.Fprintf(r.log, " %v %.0f tokens/s;", t.torchSetting, t.TokensPerSec)
+				}
+				trials = append(trials, got...)
 			}
-			for _, t := range got {
-				fmt.Fprintf(r.log, " %v %.0f tokens/s;", t.torchSetting, t.TokensPerSec)
-			}
-			trials = append(trials, got...)
 		}
 	}
 	slices.SortStableFunc(trials, func(a, b trial) int { return cmp.Compare(b.TokensPerSec, a.TokensPerSec) })

@@ -26,11 +26,14 @@
 
         Prints the same JSON keys as the gornn worker (result in worker.go).
 
-    torch_bench.py --mode train|infer|latency --dir DIR --trial-threads 1,2 [--steps S]
-        A trial of torch thread counts (cmd/bench's setting search): one
-        warm-up batch per count, then each of the next S batches once per
-        count, in turn. Prints the BLAS loaded, each batch's real tokens and,
-        per count, each batch's seconds (trialOutput in torchsetting.go).
+    torch_bench.py --mode train|infer|latency --dir DIR --trial-threads N [--steps S]
+        A trial of a torch thread count (cmd/bench's setting search, one
+        process per setting): one warm-up batch, then each of the next S
+        batches. Prints the BLAS loaded, each batch's real tokens and each
+        batch's seconds (trialOutput in torchsetting.go). A list 1,2 times
+        the counts in turn, switching between batches; cmd/bench does not
+        use it, because resizing the OpenMP team at every batch slows the
+        larger count.
 
 cmd/bench embeds this file and gornn_torch.py, and sets OMP_NUM_THREADS,
 OPENBLAS_NUM_THREADS and LD_LIBRARY_PATH (which OpenBLAS build loads).
