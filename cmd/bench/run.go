@@ -368,11 +368,11 @@ func (r *runner) benchMode(name, mode, dir string, o options) (measurement, erro
 // OpenBLAS build of r.variants with OPENBLAS_NUM_THREADS 1 or -threads and
 // torch.set_num_threads (and OMP_NUM_THREADS) 1 or -threads, one process
 // per setting, on the same -trial-steps batches (every request for
-// latency). One process per thread count, not one switching the count
-// between batches: switching resizes the OpenMP team at every batch,
-// which slowed the 2-thread trials up to 5x (GRU inference: 76k tokens/s
-// in a switching trial, 390k in a run of its own) and made the search
-// pick slower settings. It returns the trials fastest first; a setting
+// latency). One process per setting, which sets its thread count once:
+// torch.set_num_threads restarts the OpenMP team at every call, and
+// calling it before each batch slowed the 2-thread trials up to 4x (GRU
+// inference: 85k tokens/s against 375k), so that the search picked slower
+// settings. It returns the trials fastest first; a setting
 // whose process failed is in them, saying why.
 func (r *runner) search(name, mode, dir string, o options) ([]trial, error) {
 	counts := threadCounts(o.threads)

@@ -27,13 +27,13 @@
         Prints the same JSON keys as the gornn worker (result in worker.go).
 
     torch_bench.py --mode train|infer|latency --dir DIR --trial-threads N [--steps S]
-        A trial of a torch thread count (cmd/bench's setting search, one
+        A trial of one torch thread count (cmd/bench's setting search, one
         process per setting): one warm-up batch, then each of the next S
         batches. Prints the BLAS loaded, each batch's real tokens and each
-        batch's seconds (trialOutput in torchsetting.go). A list 1,2 times
-        the counts in turn, switching between batches; cmd/bench does not
-        use it, because resizing the OpenMP team at every batch slows the
-        larger count.
+        batch's seconds (trialOutput in torchsetting.go). The count is set
+        once: torch.set_num_threads restarts the OpenMP team at every call,
+        even with the count it has, which cut 2-thread GRU inference to a
+        third when it was called before each batch.
 
 cmd/bench embeds this file and gornn_torch.py, and sets OMP_NUM_THREADS,
 OPENBLAS_NUM_THREADS and LD_LIBRARY_PATH (which OpenBLAS build loads).
@@ -132,7 +132,7 @@ def main():
     ap.add_argument("--dir")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=0)
-    ap.add_argument("--trial-threads")
+    ap.add_argument("--trial-threads", type=int)
     a = ap.parse_args()
     if a.info:
         print(json.dumps(info()))
@@ -191,7 +191,7 @@ def main():
         model.eval()
         step = predict if a.mode == "infer" else request
     if a.trial_threads:
-        print(json.dumps(trial(step, batches, [int(n) for n in a.trial_threads.split(",")])))
+        print(json.dumps(trial(step, batches, a.trial_threads)))
         return
     step(*batches[0])  # warm-up
     setup = time.perf_counter() - START
@@ -211,21 +211,17 @@ def main():
     print(json.dumps(m.json(setup_seconds=setup, **extra)))
 
 
-def trial(step, batches, counts):
-    """Times each batch after the first under each torch thread count in turn (see the module doc)."""
-    for n in counts:
-        torch.set_num_threads(n)
-        step(*batches[0])  # warm-up
-    seconds = {n: [] for n in counts}
+def trial(step, batches, threads):
+    """Times each batch after the first on threads torch threads (see the module doc)."""
+    torch.set_num_threads(threads)  # once: setting it again, even to the same count, restarts the OpenMP team
+    step(*batches[0])  # warm-up
+    seconds = []
     for batch in batches[1:]:
-        for n in counts:
-            torch.set_num_threads(n)
-            begin = time.perf_counter()
-            step(*batch)
-            seconds[n].append(time.perf_counter() - begin)
+        begin = time.perf_counter()
+        step(*batch)
+        seconds.append(time.perf_counter() - begin)
     return {"blas": info()["blas"], "batch_tokens": [int(lengths.sum()) for _, lengths, _ in batches[1:]],
-            "trials": [{"torch_threads": n, "batch_seconds": seconds[n]} for n in counts]}
-
+            "trials": [{"torch_threads": threads, "batch_seconds": seconds}]}
 
 if __name__ == "__main__":
     main()

@@ -29,8 +29,8 @@ reported as JSON with the keys of the gornn worker (result in worker.go).
                        without a better validation loss when lm.json says
                        plateau; times the training.
 
-    torch_lm.py --mode lm-train|lm-generate --dir DIR --trial-threads 1,2 [--steps S]
-        A trial of torch thread counts, as torch_bench.py's.
+    torch_lm.py --mode lm-train|lm-generate --dir DIR --trial-threads N [--steps S]
+        A trial of one torch thread count, as torch_bench.py's.
 """
 import argparse
 import json
@@ -227,7 +227,7 @@ def main():
     ap.add_argument("--dir")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=0)
-    ap.add_argument("--trial-threads")
+    ap.add_argument("--trial-threads", type=int)
     a = ap.parse_args()
     if a.info:
         print(json.dumps(info()))
@@ -238,12 +238,12 @@ def main():
     model, cfg = load_model(os.path.join(a.dir, "model"))
     with open(os.path.join(a.dir, "lm.json")) as f:
         run = json.load(f)
-    counts = [int(n) for n in a.trial_threads.split(",")] if a.trial_threads else None
+    threads = a.trial_threads
 
     if a.mode == "lm-generate":
         gen = Generator(model)
-        if counts:
-            print(json.dumps(trial(lambda _: gen.tokens(CHUNK), [None] * (1 + max(a.steps, 1)), counts, CHUNK)))
+        if threads:
+            print(json.dumps(trial(lambda _: gen.tokens(CHUNK), [None] * (1 + max(a.steps, 1)), threads, CHUNK)))
             return
         gen.tokens(10)  # warm-up
         setup = time.perf_counter() - START
@@ -282,8 +282,8 @@ def main():
     if 0 < a.steps < len(batches) - 1:
         batches = batches[:1 + a.steps]
     trainer.start_epoch()
-    if counts:
-        print(json.dumps(trial(lambda b: trainer.step(*b), batches, counts, None)))
+    if threads:
+        print(json.dumps(trial(lambda b: trainer.step(*b), batches, threads, None)))
         return
     trainer.step(*batches[0])  # warm-up
     setup = time.perf_counter() - START
@@ -296,23 +296,19 @@ def main():
     print(json.dumps(dict(m, setup_seconds=setup)))
 
 
-def trial(step, batches, counts, chunk):
-    """Times each batch after the first under each torch thread count in turn,
-    as torch_bench.py's trial; a generation trial's batches are chunks of chunk tokens."""
-    for n in counts:
-        torch.set_num_threads(n)
-        step(batches[0])  # warm-up
-    seconds = {n: [] for n in counts}
+def trial(step, batches, threads, chunk):
+    """Times each batch after the first on threads torch threads, as
+    torch_bench.py's trial; a generation trial's batches are chunks of chunk tokens."""
+    torch.set_num_threads(threads)  # once, as torch_bench.py's trial
+    step(batches[0])  # warm-up
+    seconds = []
     for batch in batches[1:]:
-        for n in counts:
-            torch.set_num_threads(n)
-            begin = time.perf_counter()
-            step(batch)
-            seconds[n].append(time.perf_counter() - begin)
+        begin = time.perf_counter()
+        step(batch)
+        seconds.append(time.perf_counter() - begin)
     tokens = [chunk if chunk else int(b[1].sum()) for b in batches[1:]]
     return {"blas": info()["blas"], "batch_tokens": tokens,
-            "trials": [{"torch_threads": n, "batch_seconds": seconds[n]} for n in counts]}
-
+            "trials": [{"torch_threads": threads, "batch_seconds": seconds}]}
 
 if __name__ == "__main__":
     main()
