@@ -211,16 +211,22 @@ func excerpt(s string) string {
 // decoder weight [V, H] at every step to multiply it by one row, which
 // for a word vocabulary costs more than the product itself. The product
 // is the kernel's (gemm.SgemmPackedB gives Sgemm's bits), so the logits
-// are the same.
+// are the same. A Fused float32 LSTM or GRU model runs no graph at all:
+// the embedding row, a graph.RowStepper and the packed decoder give the
+// fused graph's bits without the fixed cost of a graph run, which was
+// most of a token's time (the lesson's character model: 100 µs a token,
+// a graph run, where the arithmetic takes a few).
 type lmStepper struct {
-	g       *graph.Graph
+	g       *graph.Graph // nil when rows steps the stack
 	tokens  *graph.Sequence
 	logits  *G.Node // [1, 1, V]; or, with a packed decoder, the stack's output [1, 1, H]
 	initial []*graph.Input
 	final   []*G.Node
-	decoder *packedDecoder // nil: the graph computes the logits
-	values  []float64      // the last step's logits [V]
-	steps   int            // steps run, for tests
+	rows    *graph.RowStepper // the stack outside any graph, or nil
+	embed   *graph.Embedding  // the embedding rows feeds rows
+	decoder *packedDecoder    // nil: the graph computes the logits
+	values  []float64         // the last step's logits [V]
+	steps   int               // steps run, for tests
 }
 
 // packedDecoder is the decoder y = x Wᵀ + b for one row x [H], with Wᵀ
@@ -262,6 +268,14 @@ func (m *LanguageModel) stepperOf(slot *inferenceSlot) (*lmStepper, error) {
 // buildStepper compiles a stepper whose fused kernels use the scratch
 // memory ws.
 func (m *LanguageModel) buildStepper(ws *graph.Workspace) (*lmStepper, error) {
+	packed := m.opts.Impl == graph.Fused && m.params.Dtype() == tensor.Float32
+	if packed && (m.cfg.Cell == graph.LSTM || m.cfg.Cell == graph.GRU) {
+		rows, err := graph.NewRowStepper(m.rnn)
+		if err != nil {
+			return nil, err
+		}
+		return &lmStepper{rows: rows, embed: m.encoder, decoder: &packedDecoder{l: m.decoder, y: make([]float32, m.cfg.VocabSize)}}, nil
+	}
 	g, err := graph.New(m.params, graph.Config{Batch: 1, Impl: m.opts.Impl, Workspace: ws})
 	if err != nil {
 		return nil, err
@@ -274,7 +288,6 @@ func (m *LanguageModel) buildStepper(ws *graph.Workspace) (*lmStepper, error) {
 	if err != nil {
 		return nil, err
 	}
-	packed := m.opts.Impl == graph.Fused && m.params.Dtype() == tensor.Float32
 	out, err := m.forward(g, s.tokens, states, !packed)
 	if err != nil {
 		return nil, err
@@ -296,12 +309,21 @@ func (m *LanguageModel) buildStepper(ws *graph.Workspace) (*lmStepper, error) {
 }
 
 // Close releases the stepper's graph.
-func (s *lmStepper) Close() error { return s.g.Close() }
+func (s *lmStepper) Close() error {
+	if s.g == nil {
+		return nil
+	}
+	return s.g.Close()
+}
 
-// reset zeroes the carried state and packs the decoder's weights.
+// reset zeroes the carried state and packs the weights that run outside
+// the graph.
 func (s *lmStepper) reset() {
 	for _, in := range s.initial {
 		in.Zero()
+	}
+	if s.rows != nil {
+		s.rows.Reset()
 	}
 	if s.decoder != nil {
 		s.decoder.pack()
@@ -311,6 +333,16 @@ func (s *lmStepper) reset() {
 // step feeds token id, carries the state forward and returns the logits
 // of the next token [V], valid until the next step.
 func (s *lmStepper) step(id int) ([]float64, error) {
+	if s.rows != nil {
+		e := s.embed.Dim
+		out, err := s.rows.Step(s.embed.Weight.Value.Float32s()[id*e : (id+1)*e])
+		if err != nil {
+			return nil, err
+		}
+		s.steps++
+		s.values = s.decoder.apply(out, s.values)
+		return s.values, nil
+	}
 	if err := s.tokens.Set([]int{id}, []int{1}); err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ import (
 
 // charLM returns an untrained per-document character model over a small
 // corpus's vocabulary.
-func charLM(t *testing.T, cfg LMConfig, opts LMOptions) *LanguageModel {
+func charLM(t testing.TB, cfg LMConfig, opts LMOptions) *LanguageModel {
 	t.Helper()
 	tok, _ := datasets.NewTokenizer(datasets.CharTokenizer)
 	corpus := &datasets.Corpus{Path: "test", Texts: []string{"stocks rise as markets rally", "team wins the cup final"}, Lines: []int{1, 2}}
