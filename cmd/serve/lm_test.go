@@ -213,10 +213,11 @@ func TestGenerateTimeout(t *testing.T) {
 		}
 	}
 
-	// A second is ample for the stream to start (the first token comes
-	// within milliseconds) and short of its 100,000 tokens; were it
-	// slower to start, it would get the 504 instead.
-	cfg.timeout = time.Second
+	// 50 ms is ample for the stream to start (the first token comes
+	// within a millisecond) and short of its 100,000 tokens (this model
+	// makes about 100 a millisecond); were it slower to start, it would
+	// get the 504 instead.
+	cfg.timeout = 50 * time.Millisecond
 	url, _ = startServer(t, cfg)
 	endless := `{"max_tokens": ` + strconv.Itoa(models.MaxGenerateTokens) + `, "stream": true}`
 	resp, err := http.Post(url+"/v1/models/lm:generate", "application/json", strings.NewReader(endless))
@@ -232,7 +233,7 @@ func TestGenerateTimeout(t *testing.T) {
 	for e, ok := nextEvent(t, lines); ok; e, ok = nextEvent(t, lines) {
 		last, n = e, n+1
 	}
-	if rest, _ := io.ReadAll(resp.Body); last.name != "error" || last.data != `{"error":"timed out after 1s (-timeout)"}` || len(rest) > 0 {
+	if rest, _ := io.ReadAll(resp.Body); last.name != "error" || last.data != `{"error":"timed out after 50ms (-timeout)"}` || len(rest) > 0 {
 		t.Errorf("the stream's last event of %d: %+v, then %q; want the timeout's error", n, last, rest)
 	}
 }

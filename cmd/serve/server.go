@@ -446,7 +446,7 @@ func (s *server) modelRoute(w *recorder, r *http.Request, info *requestInfo, res
 	err := answer(c)
 	switch {
 	case err == nil:
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled), errors.Is(err, errClientGone):
 		w.status = statusClientClosed
 	case w.status != 0:
 		// A stream told the client (stream.fail).

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+
+	"github.com/pkg/errors"
 )
 
 // stream is a streamed answer: Server-Sent Events, each flushed as it is
@@ -63,10 +65,18 @@ func (st *stream) write(event string, v any) error {
 		return err
 	}
 	if _, err := fmt.Fprintf(st.call.w, "event: %s\ndata: %s\n\n", event, data); err != nil {
-		return err
+		return errors.Wrapf(errClientGone, "%v", err)
 	}
-	return st.control.Flush()
+	if err := st.control.Flush(); err != nil {
+		return errors.Wrapf(errClientGone, "%v", err)
+	}
+	return nil
 }
+
+// errClientGone marks a stream's failed write: the client went away,
+// sometimes before the server's read of the connection has cancelled the
+// request's context.
+var errClientGone = errors.New("serve: the client went away")
 
 // fail ends a started stream that err stopped with an "error" event,
 // {"error": "..."} as an error answer would say (a timeout, say), unless
