@@ -70,7 +70,7 @@ type Generation struct {
 // token (BOSToken, or EOSToken for a stream model), and each generated
 // token is fed back, the state carried from step to step, so that
 // generating n tokens after a prompt of p tokens costs p + n single steps
-// of one compiled graph of batch 1. A prompt token not in the vocabulary
+// of one row (see lmStepper). A prompt token not in the vocabulary
 // reads as <unk> (counted in PromptUnknown); a prompt that has tokens but
 // none in the vocabulary is a *PromptError.
 //
@@ -202,9 +202,9 @@ func excerpt(s string) string {
 	return s
 }
 
-// lmStepper is the compiled graph of one step of the model for one row:
-// a token in, the next token's logits out, the recurrent state carried
-// from step to step through inputs.
+// lmStepper steps the model for one row: a token in, the next token's
+// logits out, the recurrent state carried from step to step (through a
+// compiled one-step graph's inputs, or inside a graph.RowStepper).
 //
 // In a Fused model the decoder runs outside the graph, on weights packed
 // once per generation: the fused linear kernel would pack the whole
