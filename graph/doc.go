@@ -31,7 +31,10 @@
 // true last token, and the backward direction of a bidirectional layer
 // starts at each row's own last token). RecurrentCell.Step and
 // Recurrent.Step advance a cell or a stack one step at a time, with state
-// carried in and out, for decoders and sampling.
+// carried in and out, for decoders and sampling. For one row at a time
+// without gradients (generation), RowStepper steps a float32 LSTM or GRU
+// stack outside any graph, giving a fused graph's bits without the fixed
+// cost of a graph run.
 //
 // The typical flow of a classifier (see Example) is
 //
