@@ -40,6 +40,14 @@ type attentionKernel[T float] struct {
 	pendingA     []T // [B, S] the weights' gradient, when recorded
 	hasPendingA  bool
 
+	// savedOut and savedWeights are the backward pass's own copies of h̃
+	// and a: the tensors the forward pass returns belong to Gorgonia's
+	// tape, which may write into them before the backward pass runs (a
+	// 2-worker seq2seq run on CMUdict found row 31 of one step's h̃ so
+	// overwritten with non-finite values at epoch 9 and stopped on a NaN
+	// loss).
+	savedOut, savedWeights []T
+
 	query  []T // [B, Hd] copy of s
 	proj   []T // [B, P] the projected query
 	memory []T // [S', B, He] copy of the memory's real steps
@@ -196,6 +204,8 @@ func (k *attentionKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 	gemm(false, true, b, hd, ctxWidth, k.joined, ctxWidth, data[akOutW], ctxWidth, 0, k.out, hd)
 	addRows(k.out, data[akOutB])
 	tanhs(k.out)
+	k.savedOut = append(k.savedOut[:0], k.out...)
+	k.savedWeights = append(k.savedWeights[:0], k.weights...)
 	return k.outDense, nil
 }
 
@@ -212,7 +222,7 @@ func (k *attentionKernel[T]) backward(outGrad G.Value) error {
 	sharedTensor(ws, k.key+"/dOutB", &k.dOutBDense, &k.dOutB, hd)
 	// dz = dh̃ (1 - h̃²), then the output layer's gradients.
 	dz := buffer[T](ws, k.key+"/dz", b*hd)
-	for i, y := range k.out {
+	for i, y := range k.savedOut {
 		dz[i] = dOut[i] * (1 - y*y)
 	}
 	gemm(true, false, hd, ctxWidth, b, dz, hd, k.joined, ctxWidth, 0, k.dOutW, ctxWidth)
@@ -231,7 +241,7 @@ func (k *attentionKernel[T]) backward(outGrad G.Value) error {
 	for row, n := range k.lengths {
 		dContext := dJoined[row*ctxWidth : row*ctxWidth+he]
 		copy(k.dQuery[row*hd:(row+1)*hd], dJoined[row*ctxWidth+he:(row+1)*ctxWidth])
-		w := k.weights[row*s : row*s+n]
+		w := k.savedWeights[row*s : row*s+n]
 		// da_j = dc·h_j (+ the weights' own gradient); dh_j = a_j dc.
 		mean := T(0)
 		for j, a := range w {
