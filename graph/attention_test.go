@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -209,5 +210,46 @@ func TestAttentionConfigErrors(t *testing.T) {
 	}
 	if _, err := ParseScore("mlp"); err == nil {
 		t.Error("ParseScore(mlp): want an error")
+	}
+}
+
+// TestAttentionBackwardKeepsItsOwnCopies checks that the fused attention's
+// backward pass does not read the tensors its forward pass returned (h̃
+// and the attention weights): Gorgonia's tape may write into them before
+// the backward pass runs, which once made a CMUdict run's gradients
+// non-finite. Overwriting them with NaN between the passes must leave the
+// gradients as they were.
+func TestAttentionBackwardKeepsItsOwnCopies(t *testing.T) {
+	m := buildAttentionModel(t, Additive, Fused, tensor.Float64)
+	check(t, m.graph.Run())
+	op, ok := m.weights[0].Op().(*secondaryOp)
+	if !ok {
+		t.Fatalf("attention weights come from %T, want the fused kernel's secondary output", m.weights[0].Op())
+	}
+	k := op.k.(*attentionKernel[float64])
+	outGrad := tensor.New(tensor.WithShape(k.batch, k.hd), tensor.Of(tensor.Float64))
+	for i := range outGrad.Float64s() {
+		outGrad.Float64s()[i] = float64(i%7) - 3
+	}
+	gradients := func() []float64 {
+		check(t, k.backward(outGrad))
+		var all []float64
+		for _, g := range [][]float64{k.dQuery, k.dMemory, k.dOutW, k.dOutB, k.dKeys, k.dV, k.dQueryW} {
+			all = append(all, g...)
+		}
+		return all
+	}
+	want := gradients()
+	for i := range k.out {
+		k.out[i] = math.NaN()
+	}
+	for i := range k.weights {
+		k.weights[i] = math.NaN()
+	}
+	got := gradients()
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("gradient %d: %v after the returned tensors were overwritten, %v before", i, got[i], want[i])
+		}
 	}
 }
