@@ -83,7 +83,7 @@ type Graph struct {
 	nextID    int
 	rng       *RNG
 
-	machine  G.VM
+	machine  *tape
 	learning bool
 	bound    []*Param // parameters whose gradients Gorgonia binds to their nodes' dual values
 	watched  map[*G.Node]*G.Node

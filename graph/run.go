@@ -27,7 +27,7 @@ func (g *Graph) Compile(loss *G.Node, watch ...*G.Node) (err error) {
 		return errors.New("graph: already compiled")
 	}
 	if loss == nil {
-		g.machine = G.NewTapeMachine(g.expr)
+		g.machine = newTape(g.expr)
 		return nil
 	}
 	if !loss.IsScalar() {
@@ -62,7 +62,7 @@ func (g *Graph) Compile(loss *G.Node, watch ...*G.Node) (err error) {
 	if len(bound) > 0 { // BindDualValues() of nothing would bind every node
 		opts = append(opts, G.BindDualValues(bound...))
 	}
-	g.machine = G.NewTapeMachine(g.expr, opts...)
+	g.machine = newTape(g.expr, opts...)
 	return nil
 }
 
@@ -81,8 +81,7 @@ func (g *Graph) Run() (err error) {
 	for _, in := range g.random {
 		in.refill()
 	}
-	g.machine.Reset()
-	if err := g.machine.RunAll(); err != nil {
+	if err := g.machine.run(); err != nil {
 		return errors.Wrap(err, "graph: running")
 	}
 	return nil
