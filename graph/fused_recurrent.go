@@ -69,14 +69,32 @@ type recurrentKernel[T float] struct {
 
 	// packedW is W_hh packed for the per-step products of one pass on the
 	// float32 path: W_hhᵀ during the forward pass, W_hh during the
-	// backward one; see packWeights.
-	packedW gemmpkg.PackedB
+	// backward one; see packWeights. Its memory is the workspace's buffer
+	// packedKey.
+	packedW   gemmpkg.PackedB
+	packedKey string
+
+	// between prepare and compute: the weights, the packed W_hhᵀ (nil:
+	// float64) and the biases of the forward pass (see prepare)
+	wih, whh, inBias, stepBias []T
+	pw                         *gemmpkg.PackedB
+
+	// inputNodes are the kernel's input nodes. partner is the other
+	// direction of its bidirectional layer when pairDirections paired
+	// them; aheadRun is the graph's run in which the partner computed
+	// this kernel's forward pass (0: none), on the input and layout
+	// values aheadOn.
+	inputNodes []*G.Node
+	partner    *recurrentKernel[T]
+	aheadRun   uint64
+	aheadOn    [2]G.Value
 }
 
 // packedWKey names the workspace buffer that holds the packed recurrent
 // weights. The recurrent kernels of a graph share it: each uses it only
 // within one forward or backward call, and the graphs of a workspace run
-// one at a time.
+// one at a time; paired directions (pairDirections), which run at once,
+// have buffers of their own.
 const packedWKey = "recurrent/packedW"
 
 func newRecurrentKernel[T float](g *Graph, cell Cell, w *DirectionWeights, steps, in, hidden int, reverse bool) *recurrentKernel[T] {
@@ -88,7 +106,7 @@ func newRecurrentKernel[T float](g *Graph, cell Cell, w *DirectionWeights, steps
 func newRecurrentKernelOf[T float](g *Graph, cell Cell, w *DirectionWeights, b, steps, in, hidden int, reverse bool) *recurrentKernel[T] {
 	gh := cell.Gates() * hidden
 	k := &recurrentKernel[T]{
-		g: g, key: g.kernelKey("recurrent"), cell: cell, w: w, reverse: reverse, batch: b, steps: steps, in: in, hidden: hidden, gh: gh,
+		g: g, key: g.kernelKey("recurrent"), packedKey: packedWKey, cell: cell, w: w, reverse: reverse, batch: b, steps: steps, in: in, hidden: hidden, gh: gh,
 		hp: make([]T, b*gh), bias: make([]T, gh),
 		h: make([]T, b*hidden), c: make([]T, b*hidden),
 		pendingH: make([]T, b*hidden), pendingC: make([]T, b*hidden),
@@ -163,7 +181,7 @@ func (k *recurrentKernel[T]) packWeights(whh []T, transposed bool) *gemmpkg.Pack
 	if transposed {
 		depth, width = k.hidden, k.gh
 	}
-	k.packedW.SetMemory(buffer[float32](k.g.workspace, packedWKey, gemmpkg.PackedBLen(depth, width)))
+	k.packedW.SetMemory(buffer[float32](k.g.workspace, k.packedKey, gemmpkg.PackedBLen(depth, width)))
 	return gemmpkg.PackB(transposed, depth, width, w, k.hidden, &k.packedW)
 }
 
@@ -228,9 +246,85 @@ func rows[T float](dst, src []T, order []int, width int, scatter bool) {
 }
 
 func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
+	if k.aheadRun != 0 && k.aheadRun == k.g.runs && inputs[rkX] == k.aheadOn[0] && inputs[rkLayout] == k.aheadOn[1] {
+		k.aheadRun = 0 // the partner computed this run's forward pass
+		return k.outDense, nil
+	}
+	if err := k.prepare(inputs); err != nil {
+		return nil, err
+	}
+	p := k.partner
+	if p == nil || k.g.learning {
+		k.compute()
+		return k.outDense, nil
+	}
+	pin := make([]G.Value, len(inputs))
+	for i, n := range p.inputNodes {
+		pin[i] = inputs[i]
+		if n != k.inputNodes[i] {
+			pin[i] = n.Value()
+		}
+	}
+	if err := p.prepare(pin); err != nil {
+		return nil, errors.Wrap(err, p.name())
+	}
+	var failure any
+	done := tryHelp(func() {
+		defer func() { failure = recover() }()
+		p.compute()
+	})
+	k.compute()
+	if done == nil { // the helper is busy: one after the other
+		p.compute()
+	} else {
+		<-done
+	}
+	if failure != nil {
+		return nil, errors.Errorf("%s: %v", p.name(), failure)
+	}
+	p.aheadRun, p.aheadOn = k.g.runs, [2]G.Value{inputs[rkX], inputs[rkLayout]}
+	return k.outDense, nil
+}
+
+// pairDirections lets the forward and reverse kernels of a bidirectional
+// layer over the same input run at once, on two goroutines, in graphs
+// that only run forward (inference): the kernel Gorgonia's tape reaches
+// first computes both passes, and the other returns the result when the
+// tape reaches it. Each direction's arithmetic is unchanged, so are its
+// bits. It pairs them only when every input of one that is not an input
+// of the other is a value set before the run (a parameter, the zero
+// initial state), so that both passes can start together.
+func pairDirections(a, b kernelNodes) {
+	ka, okA := a.base.k.(*recurrentKernel[float32])
+	kb, okB := b.base.k.(*recurrentKernel[float32])
+	if !okA || !okB || ka.g.cfg.Training {
+		return
+	}
+	for i, n := range ka.inputNodes {
+		if n != kb.inputNodes[i] && (!n.IsVar() || !kb.inputNodes[i].IsVar()) {
+			return
+		}
+	}
+	ka.partner, kb.partner = kb, ka
+	for _, k := range []*recurrentKernel[float32]{ka, kb} {
+		// Allocated now, at its full size, so that compute, which packs
+		// the weights on both goroutines at once, only reads the
+		// workspace's map of buffers.
+		k.packedKey = k.key + "/packedW"
+		size := max(gemmpkg.PackedBLen(k.hidden, k.gh), gemmpkg.PackedBLen(k.gh, k.hidden))
+		k.g.workspace.reserve(k.packedKey, size)
+		buffer[float32](k.g.workspace, k.packedKey, size)
+	}
+}
+
+// prepare reads the inputs of a forward pass and sets up its buffers: the
+// layout, the input in packed order, the summed biases and the initial
+// states. compute then does the arithmetic (packing W_hhᵀ included),
+// touching only the kernel's own buffers.
+func (k *recurrentKernel[T]) prepare(inputs []G.Value) error {
 	lengths, steps, err := layoutOf(inputs[rkLayout])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	vals := make([][]T, len(inputs))
 	for i := range vals {
@@ -238,32 +332,30 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 			continue
 		}
 		if vals[i], err = valueData[T](inputs[i]); err != nil {
-			return nil, errors.Wrapf(err, "input %d", i)
+			return errors.Wrapf(err, "input %d", i)
 		}
 	}
-	x, wih, whh, bih, bhh := vals[rkX], vals[rkWih], vals[rkWhh], vals[rkBih], vals[rkBhh]
+	x, bih, bhh := vals[rkX], vals[rkBih], vals[rkBhh]
 	p := &k.packing
 	p.set(lengths, steps)
-	b, hidden, gh := k.batch, k.hidden, k.gh
+	b, hidden := k.batch, k.hidden
 	k.active = steps
-	n := p.tokens()
-	k.sizeForward(n)
+	k.sizeForward(p.tokens())
 	for t := 0; t < steps; t++ {
 		off, m := p.offsets[t], p.sizes[t]
 		rows(k.x[off*k.in:(off+m)*k.in], x[t*b*k.in:(t+1)*b*k.in], p.order[:m], k.in, false)
 	}
-	gemm(false, true, n, gh, k.in, k.x, k.in, wih, k.in, 0, k.act, gh)
 	// The biases join the pre-activations inside each step's pass over
 	// them (stepForward), not in passes of their own: both at once,
 	// b_ih + b_hh, except for GRU, whose n gate needs b_hn inside
 	// r * (h W_hnᵀ + b_hn).
-	stepBias := bhh
+	k.inBias, k.stepBias = bih, bhh
 	if k.cell != GRU {
 		copy(k.bias, bih)
 		for j, v := range bhh {
 			k.bias[j] += v
 		}
-		bih, stepBias = k.bias, nil
+		k.inBias, k.stepBias = k.bias, nil
 	}
 	rows(k.h, vals[rkH0], p.order, hidden, false)
 	if k.cell == LSTM {
@@ -271,8 +363,17 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 	}
 	clear(k.pendingH)
 	clear(k.pendingC)
+	k.wih, k.whh = vals[rkWih], vals[rkWhh]
+	return nil
+}
+
+// compute runs the forward pass prepare set up.
+func (k *recurrentKernel[T]) compute() {
+	p := &k.packing
+	b, hidden, gh, steps := k.batch, k.hidden, k.gh, k.active
+	gemm(false, true, p.tokens(), gh, k.in, k.x, k.in, k.wih, k.in, 0, k.act, gh)
 	// float32: h W_hhᵀ with W_hhᵀ packed once for all steps.
-	pw := k.packWeights(whh, true)
+	k.pw = k.packWeights(k.whh, true)
 	h32, _ := any(k.h).([]float32)
 	hp32, _ := any(k.hp).([]float32)
 	for s := 0; s < steps; s++ {
@@ -284,14 +385,15 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 				copy(k.cPrev[off*hidden:(off+m)*hidden], k.c[:m*hidden])
 			}
 		}
-		if pw != nil {
-			gemmpkg.SgemmPackedB(false, m, 1, h32, hidden, pw, 0, hp32, gh)
+		if k.pw != nil {
+			gemmpkg.SgemmPackedB(false, m, 1, h32, hidden, k.pw, 0, hp32, gh)
 		} else {
-			gemm(false, true, m, gh, hidden, k.h, hidden, whh, hidden, 0, k.hp, gh)
+			gemm(false, true, m, gh, hidden, k.h, hidden, k.whh, hidden, 0, k.hp, gh)
 		}
-		k.stepForward(off, m, bih, stepBias)
+		k.stepForward(off, m, k.inBias, k.stepBias)
 	}
 	k.packedW.SetMemory(nil)
+	k.pw, k.wih, k.whh, k.inBias, k.stepBias = nil, nil, nil, nil, nil
 	for t := 0; t < steps; t++ {
 		off, m := p.offsets[t], p.sizes[t]
 		rows(k.out[t*b*hidden:(t+1)*b*hidden], k.hOut[off*hidden:(off+m)*hidden], p.order[:m], hidden, true)
@@ -303,7 +405,6 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 	if !k.g.learning {
 		k.release()
 	}
-	return k.outDense, nil
 }
 
 // release drops the kernel's references to the workspace's per-token

@@ -84,6 +84,7 @@ type Graph struct {
 	rng       *RNG
 
 	machine  *tape
+	runs     uint64 // the runs so far
 	learning bool
 	bound    []*Param // parameters whose gradients Gorgonia binds to their nodes' dual values
 	watched  map[*G.Node]*G.Node

@@ -48,6 +48,7 @@ type DirectionWeights struct {
 type unrolled struct {
 	outputs *Seq
 	h, c    *G.Node
+	fused   *kernelNodes // the fused kernel's nodes; nil when composed
 }
 
 // unrollFunc builds one direction of one layer over x from the initial
@@ -217,6 +218,9 @@ func (r *Recurrent) Build(g *Graph, x *Seq, initial *States) (out *RecurrentOutp
 			}
 		}
 		x = results[0].outputs
+		if len(results) == 2 && results[0].fused != nil {
+			pairDirections(*results[0].fused, *results[1].fused)
+		}
 		if len(results) == 2 {
 			m := Concat
 			if layer == len(r.Weights)-1 {
@@ -298,7 +302,7 @@ func composedUnroll(g *Graph, cell Cell, w *DirectionWeights, x *Seq, h0, c0 *G.
 // fusedUnroll is the fast unrollFunc: one recurrentKernel op.
 func fusedUnroll(g *Graph, cell Cell, w *DirectionWeights, x *Seq, h0, c0 *G.Node, reverse bool) *unrolled {
 	nodes := applyRecurrentKernel(g, cell, w, x.wholeNode(), x.tokens.layout, x.tokens.cfg.Steps, h0, c0, reverse)
-	u := &unrolled{outputs: &Seq{whole: nodes.out, width: h0.Shape()[1], tokens: x.tokens}, h: nodes.secondary[0]}
+	u := &unrolled{outputs: &Seq{whole: nodes.out, width: h0.Shape()[1], tokens: x.tokens}, h: nodes.secondary[0], fused: &nodes}
 	if cell == LSTM {
 		u.c = nodes.secondary[1]
 	}
@@ -315,7 +319,9 @@ func applyRecurrentKernel(g *Graph, cell Cell, w *DirectionWeights, x, layout *G
 	}
 	var k kernel
 	if g.Dtype() == tensor.Float32 {
-		k = newRecurrentKernel[float32](g, cell, w, steps, in, hidden, reverse)
+		k32 := newRecurrentKernel[float32](g, cell, w, steps, in, hidden, reverse)
+		k32.inputNodes = inputs
+		k = k32
 	} else {
 		k = newRecurrentKernel[float64](g, cell, w, steps, in, hidden, reverse)
 	}

@@ -81,6 +81,7 @@ func (g *Graph) Run() (err error) {
 	for _, in := range g.random {
 		in.refill()
 	}
+	g.runs++
 	if err := g.machine.run(); err != nil {
 		return errors.Wrap(err, "graph: running")
 	}
