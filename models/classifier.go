@@ -383,18 +383,13 @@ func (c *Classifier) Predict(texts []string) ([]Prediction, error) {
 }
 
 // PredictIDs classifies token id sequences (each non-empty, truncated to
-// MaxLen when set), Options.PredictBatch at a time. It is safe for
-// concurrent use (see Classifier).
+// MaxLen when set), Options.PredictBatch at a time, the batches at once on
+// up to Options.PredictConcurrency cores. It is safe for concurrent use
+// (see Classifier).
 func (c *Classifier) PredictIDs(seqs [][]int) ([]Prediction, error) {
-	preds := make([]Prediction, 0, len(seqs))
-	err := c.inference.with(func(slot *inferenceSlot) error {
-		for from := 0; from < len(seqs); from += c.opts.PredictBatch {
-			chunk := seqs[from:min(from+c.opts.PredictBatch, len(seqs))]
-			if err := c.predictChunk(slot, chunk, &preds); err != nil {
-				return errors.Wrapf(err, "models: texts %d..%d", from, from+len(chunk)-1)
-			}
-		}
-		return nil
+	preds := make([]Prediction, len(seqs))
+	err := c.inference.inChunks(len(seqs), c.opts.PredictBatch, "texts", func(slot *inferenceSlot, from, to int) error {
+		return c.predictChunk(slot, seqs[from:to], preds[from:to])
 	})
 	if err != nil {
 		return nil, err
@@ -402,9 +397,9 @@ func (c *Classifier) PredictIDs(seqs [][]int) ([]Prediction, error) {
 	return preds, nil
 }
 
-// predictChunk runs seqs as one batch on slot's network and appends their
+// predictChunk runs seqs as one batch on slot's network and writes their
 // predictions to preds.
-func (c *Classifier) predictChunk(slot *inferenceSlot, seqs [][]int, preds *[]Prediction) error {
+func (c *Classifier) predictChunk(slot *inferenceSlot, seqs [][]int, preds []Prediction) error {
 	batch, err := datasets.PadBatch(seqs, c.cfg.MaxLen)
 	if err != nil {
 		return err
@@ -430,10 +425,10 @@ func (c *Classifier) predictChunk(slot *inferenceSlot, seqs [][]int, preds *[]Pr
 		return err
 	}
 	for b, class := range best {
-		*preds = append(*preds, Prediction{
+		preds[b] = Prediction{
 			Class: class, Label: c.cfg.Labels[class],
 			Probabilities: probs[b*classes : (b+1)*classes], Logits: logits[b*classes : (b+1)*classes],
-		})
+		}
 	}
 	return nil
 }

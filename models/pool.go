@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gornn/gornn/graph"
 	"github.com/pkg/errors"
@@ -143,4 +144,41 @@ func (p *inferencePool) with(f func(s *inferenceSlot) error) error {
 		p.mu.Unlock()
 	}()
 	return f(s)
+}
+
+// inChunks runs f over [0, n) cut into chunks of at most size, in order
+// of from; the chunks run at once on as many slots as the pool lends
+// (one goroutine each), so that a large call uses every core. A chunk's
+// result must depend only on the chunk (f writes it at [from, to) of
+// the caller's results), so the results do not depend on which slot ran
+// what. It returns the error of the first failing chunk, wrapped with
+// what its indices are (texts, sources), and starts no chunk after a
+// failure.
+func (p *inferencePool) inChunks(n, size int, what string, f func(slot *inferenceSlot, from, to int) error) error {
+	chunks := (n + size - 1) / size
+	errs := make([]error, chunks)
+	var next atomic.Int64
+	var failed atomic.Bool
+	work := func(slot *inferenceSlot) error {
+		for c := int(next.Add(1) - 1); c < chunks && !failed.Load(); c = int(next.Add(1) - 1) {
+			from, to := c*size, min((c+1)*size, n)
+			if err := f(slot, from, to); err != nil {
+				errs[c] = errors.Wrapf(err, "models: %s %d..%d", what, from, to-1)
+				failed.Store(true)
+			}
+		}
+		return nil
+	}
+	var wg sync.WaitGroup
+	for range min(chunks, cap(p.lend)) - 1 {
+		wg.Go(func() { p.with(work) })
+	}
+	p.with(work)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

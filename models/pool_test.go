@@ -80,3 +80,53 @@ func TestNetworkCacheEvictsLeastRecent(t *testing.T) {
 type fakeNetwork struct{ closed bool }
 
 func (f *fakeNetwork) Close() error { f.closed = true; return nil }
+
+// TestInferencePoolInChunks checks that inChunks covers [0, n) once in
+// chunks of at most size, whatever the pool's size, and reports the
+// failing chunk's error with its indices.
+func TestInferencePoolInChunks(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		pool, n, size int
+		failAt        int // a chunk's from that fails; -1: none
+		wantErr       string
+	}{
+		{"one chunk", 2, 5, 8, -1, ""},
+		{"exact chunks", 2, 16, 4, -1, ""},
+		{"ragged", 3, 23, 4, -1, ""},
+		{"one slot", 1, 23, 4, -1, ""},
+		{"none", 2, 0, 4, -1, ""},
+		{"a failure", 2, 23, 4, 8, "models: texts 8..11: chunk failed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newInferencePool(c.pool, 4)
+			seen := make([]atomic.Int32, c.n)
+			err := p.inChunks(c.n, c.size, "texts", func(_ *inferenceSlot, from, to int) error {
+				if to-from > c.size || to <= from {
+					t.Errorf("chunk [%d, %d) of size %d", from, to, c.size)
+				}
+				if from == c.failAt {
+					return errors.New("chunk failed")
+				}
+				for i := from; i < to; i++ {
+					seen[i].Add(1)
+				}
+				return nil
+			})
+			if c.wantErr != "" {
+				if err == nil || err.Error() != c.wantErr {
+					t.Errorf("error %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range seen {
+				if n := seen[i].Load(); n != 1 {
+					t.Errorf("index %d covered %d times", i, n)
+				}
+			}
+		})
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"github.com/gornn/gornn/datasets"
-	"github.com/pkg/errors"
 )
 
 // TextScore is how well a language model predicts one text.
@@ -41,14 +40,8 @@ func (m *LanguageModel) Score(texts []string) ([]TextScore, error) {
 		}
 		scores[i].Tokens = append(tokens, m.cfg.EOSToken)
 	}
-	err := m.scoring.with(func(slot *inferenceSlot) error {
-		for from := 0; from < len(texts); from += m.opts.PredictBatch {
-			to := min(from+m.opts.PredictBatch, len(texts))
-			if err := m.scoreBatch(slot, ids[from:to], scores[from:to]); err != nil {
-				return errors.Wrapf(err, "models: texts %d..%d", from, to-1)
-			}
-		}
-		return nil
+	err := m.scoring.inChunks(len(texts), m.opts.PredictBatch, "texts", func(slot *inferenceSlot, from, to int) error {
+		return m.scoreBatch(slot, ids[from:to], scores[from:to])
 	})
 	if err != nil {
 		return nil, err

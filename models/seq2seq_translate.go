@@ -56,21 +56,15 @@ func (m *Seq2Seq) ReadSource(text string) (ids []int, tokens []string, unknown [
 }
 
 // Decode decodes id sources with beam, Options.PredictBatch sources at a
-// time, and returns each source's n-best outputs. It is safe for
+// time, the batches at once on up to Options.PredictConcurrency cores,
+// and returns each source's n-best outputs. It is safe for
 // concurrent use (see Seq2Seq).
 func (m *Seq2Seq) Decode(sources [][]int, beam decode.Beam) ([][]decode.Hypothesis, error) {
-	out := make([][]decode.Hypothesis, 0, len(sources))
-	err := m.inference.with(func(slot *inferenceSlot) error {
-		s := m.slotStepper(slot)
-		for from := 0; from < len(sources); from += m.opts.PredictBatch {
-			to := min(from+m.opts.PredictBatch, len(sources))
-			lists, err := beam.Search(s, sources[from:to])
-			if err != nil {
-				return errors.Wrapf(err, "models: sources %d..%d", from, to-1)
-			}
-			out = append(out, lists...)
-		}
-		return nil
+	out := make([][]decode.Hypothesis, len(sources))
+	err := m.inference.inChunks(len(sources), m.opts.PredictBatch, "sources", func(slot *inferenceSlot, from, to int) error {
+		lists, err := beam.Search(m.slotStepper(slot), sources[from:to])
+		copy(out[from:to], lists)
+		return err
 	})
 	if err != nil {
 		return nil, err
