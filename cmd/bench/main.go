@@ -58,6 +58,7 @@ import (
 
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
+	"github.com/gornn/gornn/internal/gctarget"
 	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
@@ -150,6 +151,7 @@ type options struct {
 }
 
 func main() {
+	gctarget.Set()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

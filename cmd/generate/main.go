@@ -26,6 +26,7 @@ import (
 	"math"
 	"os"
 
+	"github.com/gornn/gornn/internal/gctarget"
 	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
@@ -41,6 +42,7 @@ const (
 const maxCount = 10_000
 
 func main() {
+	gctarget.Set()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

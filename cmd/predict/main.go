@@ -30,11 +30,13 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gornn/gornn/internal/gctarget"
 	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
 
 func main() {
+	gctarget.Set()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -79,11 +79,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gornn/gornn/internal/gctarget"
 	"github.com/gornn/gornn/models"
 	"github.com/pkg/errors"
 )
 
 func main() {
+	gctarget.Set()
 	os.Exit(run(os.Args[1:], os.Stderr, nil))
 }
 

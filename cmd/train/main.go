@@ -53,6 +53,7 @@ import (
 	"github.com/gornn/gornn/datasets"
 	"github.com/gornn/gornn/graph"
 	"github.com/gornn/gornn/internal/atomicfile"
+	"github.com/gornn/gornn/internal/gctarget"
 	"github.com/gornn/gornn/internal/regularfile"
 	"github.com/gornn/gornn/models"
 	"github.com/gornn/gornn/train"
@@ -137,6 +138,7 @@ type options struct {
 type usageError struct{ error }
 
 func main() {
+	gctarget.Set()
 	ctx, stop := context.WithCancel(context.Background())
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
