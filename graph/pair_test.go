@@ -3,8 +3,6 @@ package graph
 import (
 	"slices"
 	"testing"
-
-	"gorgonia.org/tensor"
 )
 
 // TestPairedDirectionsMatchOneAfterTheOther runs 2-layer bidirectional
@@ -19,14 +17,7 @@ func TestPairedDirectionsMatchOneAfterTheOther(t *testing.T) {
 	}
 	for _, cell := range []Cell{LSTM, GRU} {
 		t.Run(cell.String(), func(t *testing.T) {
-			params, err := NewParams(tensor.Float32, 3)
-			check(t, err)
-			emb, err := NewEmbedding(params, "embedding", 12, 5, 0)
-			check(t, err)
-			rnn, err := NewRecurrent(params, "rnn", RecurrentConfig{Cell: cell, InputSize: 5, HiddenSize: 6, NumLayers: 2, Bidirectional: true})
-			check(t, err)
-			fc, err := NewLinear(params, "fc", rnn.OutputWidth(), 3)
-			check(t, err)
+			params, emb, rnn, fc := bidirectionalParts(t, 3, cell, 12, 5, 6, 3)
 			build := func(withLoss bool) *testClassifier {
 				g, err := New(params, Config{Batch: 3})
 				check(t, err)

@@ -68,6 +68,23 @@ func (c *testClassifier) set(ids, lengths, labels []int) error {
 	return c.labels.Set(labels)
 }
 
+// bidirectionalParts declares, in new float32 parameters drawn from
+// seed, an embedding of vocab tokens of width embed, a 2-layer
+// bidirectional stack of cell with hidden units, and a linear layer to
+// classes: the parts of a small bidirectional classifier.
+func bidirectionalParts(t testing.TB, seed uint64, cell Cell, vocab, embed, hidden, classes int) (*Params, *Embedding, *Recurrent, *Linear) {
+	t.Helper()
+	ps, err := NewParams(tensor.Float32, seed)
+	check(t, err)
+	emb, err := NewEmbedding(ps, "embedding", vocab, embed, 0)
+	check(t, err)
+	rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: cell, InputSize: embed, HiddenSize: hidden, NumLayers: 2, Bidirectional: true})
+	check(t, err)
+	fc, err := NewLinear(ps, "fc", rnn.OutputWidth(), classes)
+	check(t, err)
+	return ps, emb, rnn, fc
+}
+
 // buildClassifier builds emb -> rnn -> pooling -> fc -> cross-entropy into
 // g for batches of up to steps tokens and compiles it with the loss.
 func buildClassifier(t testing.TB, g *Graph, steps int, emb *Embedding, rnn *Recurrent, fc *Linear, pooling Pooling) *testClassifier {

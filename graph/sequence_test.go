@@ -321,14 +321,7 @@ func TestTiedEmbedding(t *testing.T) {
 // fused layers' weights and the embedding included, changes, and the loss
 // falls.
 func TestSolverTrainsEveryParameter(t *testing.T) {
-	ps, err := NewParams(tensor.Float32, 2)
-	check(t, err)
-	emb, err := NewEmbedding(ps, "embedding", 7, 4, 0)
-	check(t, err)
-	rnn, err := NewRecurrent(ps, "rnn", RecurrentConfig{Cell: GRU, InputSize: 4, HiddenSize: 6, NumLayers: 2, Bidirectional: true})
-	check(t, err)
-	fc, err := NewLinear(ps, "fc", rnn.OutputWidth(), 2)
-	check(t, err)
+	ps, emb, rnn, fc := bidirectionalParts(t, 2, GRU, 7, 4, 6, 2)
 	g, err := New(ps, Config{Batch: 4, Training: true})
 	check(t, err)
 	c := buildClassifier(t, g, 5, emb, rnn, fc, Mean)

@@ -20,14 +20,7 @@ import (
 // checks that the logits, the loss and every gradient are the same bits.
 func TestTapeRunMatchesRunAll(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl Impl) {
-		params, err := NewParams(tensor.Float32, 7)
-		check(t, err)
-		emb, err := NewEmbedding(params, "embedding", 12, 5, 0)
-		check(t, err)
-		rnn, err := NewRecurrent(params, "rnn", RecurrentConfig{Cell: LSTM, InputSize: 5, HiddenSize: 4, NumLayers: 2, Bidirectional: true})
-		check(t, err)
-		fc, err := NewLinear(params, "fc", rnn.OutputWidth(), 3)
-		check(t, err)
+		params, emb, rnn, fc := bidirectionalParts(t, 7, LSTM, 12, 5, 4, 3)
 		g, err := New(params, Config{Batch: 3, Training: true, Impl: impl})
 		check(t, err)
 		net := buildClassifier(t, g, 4, emb, rnn, fc, Max)
