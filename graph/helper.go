@@ -3,6 +3,7 @@ package graph
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,7 @@ const helperSpin = time.Millisecond
 // 0.63 against 0.54).
 var helper struct {
 	start sync.Once
+	busy  atomic.Bool // a task is handed over and not yet done
 	tasks chan func()
 }
 
@@ -47,19 +49,22 @@ func runHelper() {
 }
 
 // tryHelp runs task on the helper goroutine and returns a channel closed
-// when it is done, or returns nil, running nothing, when the helper is
-// busy with another task (another graph running at the same time): the
-// caller then runs it itself.
+// when it is done, or returns nil, running nothing, when the helper has
+// a task already (another graph running at the same time): the caller
+// then runs it itself rather than wait.
 func tryHelp(task func()) chan struct{} {
 	helper.start.Do(func() {
 		helper.tasks = make(chan func(), 1)
 		go runHelper()
 	})
-	done := make(chan struct{})
-	select {
-	case helper.tasks <- func() { defer close(done); task() }:
-		return done
-	default:
+	if !helper.busy.CompareAndSwap(false, true) {
 		return nil
 	}
+	done := make(chan struct{})
+	helper.tasks <- func() {
+		defer close(done)
+		defer helper.busy.Store(false)
+		task()
+	}
+	return done
 }
