@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"runtime"
+
 	gemmpkg "github.com/gornn/gornn/internal/gemm"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -254,7 +256,7 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 		return nil, err
 	}
 	p := k.partner
-	if p == nil || k.g.learning {
+	if p == nil || k.g.learning || int(running.Load()) >= runtime.GOMAXPROCS(0) {
 		k.compute()
 		return k.outDense, nil
 	}
@@ -290,7 +292,10 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 // layer over the same input run at once, on two goroutines, in graphs
 // that only run forward (inference): the kernel Gorgonia's tape reaches
 // first computes both passes, and the other returns the result when the
-// tape reaches it. Each direction's arithmetic is unchanged, so are its
+// tape reaches it. They do so only while fewer graphs run in the process
+// than GOMAXPROCS: when every core already runs a graph (parallel
+// workers, a loaded server), each direction runs when the tape reaches
+// it, as unpaired kernels do. Each direction's arithmetic is unchanged, so are its
 // bits. It pairs them only when every input of one that is not an input
 // of the other is a value set before the run (a parameter, the zero
 // initial state), so that both passes can start together.

@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"sync/atomic"
+
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -66,6 +68,11 @@ func (g *Graph) Compile(loss *G.Node, watch ...*G.Node) (err error) {
 	return nil
 }
 
+// running counts the graphs running at once in the process: paired
+// directions (pairDirections) run at once only while fewer graphs run
+// than there are cores for them.
+var running atomic.Int32
+
 // Run executes the compiled graph on the current batch: it draws new
 // dropout masks (training graphs), then runs forward, and backward when
 // compiled with a loss. The parameters' gradients stay in the graph until
@@ -82,6 +89,8 @@ func (g *Graph) Run() (err error) {
 		in.refill()
 	}
 	g.runs++
+	running.Add(1)
+	defer running.Add(-1)
 	if err := g.machine.run(); err != nil {
 		return errors.Wrap(err, "graph: running")
 	}
