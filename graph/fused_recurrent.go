@@ -295,10 +295,11 @@ func (k *recurrentKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 // tape reaches it. They do so only while fewer graphs run in the process
 // than GOMAXPROCS: when every core already runs a graph (parallel
 // workers, a loaded server), each direction runs when the tape reaches
-// it, as unpaired kernels do. Each direction's arithmetic is unchanged, so are its
-// bits. It pairs them only when every input of one that is not an input
-// of the other is a value set before the run (a parameter, the zero
-// initial state), so that both passes can start together.
+// it, as unpaired kernels do. Each direction's arithmetic is unchanged,
+// and so are its bits. It pairs them only when every input of one that
+// is not an input of the other is a value set before the run (a
+// parameter, the zero initial state), so that both passes can start
+// together.
 func pairDirections(a, b kernelNodes) {
 	ka, okA := a.base.k.(*recurrentKernel[float32])
 	kb, okB := b.base.k.(*recurrentKernel[float32])
