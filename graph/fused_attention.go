@@ -204,8 +204,10 @@ func (k *attentionKernel[T]) forward(inputs []G.Value) (G.Value, error) {
 	gemm(false, true, b, hd, ctxWidth, k.joined, ctxWidth, data[akOutW], ctxWidth, 0, k.out, hd)
 	addRows(k.out, data[akOutB])
 	tanhs(k.out)
-	k.savedOut = append(k.savedOut[:0], k.out...)
-	k.savedWeights = append(k.savedWeights[:0], k.weights...)
+	if k.g.learning { // only the backward pass reads the copies
+		k.savedOut = append(k.savedOut[:0], k.out...)
+		k.savedWeights = append(k.savedWeights[:0], k.weights...)
+	}
 	return k.outDense, nil
 }
 
